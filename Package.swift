@@ -1,0 +1,50 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Targets follow ../shared/ARCHITECTURE.md: one target per layer, dependencies point down only.
+// Layers that are not built yet are added when they become real.
+let package = Package(
+    name: "sonde",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sonde", targets: ["sonde"]),
+        .library(name: "SondeCore", targets: ["SondeCore"]),
+        .library(name: "SondeStore", targets: ["SondeStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System libraries from Debian, found through pkg-config.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+
+        .target(name: "SondeCore"),
+        .target(
+            name: "SondeStore",
+            dependencies: [
+                "SondeCore", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "sonde",
+            dependencies: [
+                "SondeCore", "SondeStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "SondeCoreTests", dependencies: ["SondeCore"]),
+        .testTarget(
+            name: "SondeStoreTests",
+            dependencies: ["SondeStore", "SondeCore"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "sondeTests", dependencies: ["SondeCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

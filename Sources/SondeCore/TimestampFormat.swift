@@ -1,0 +1,56 @@
+/// Formats millisecond timestamps for people and for Prometheus-style APIs.
+public enum TimestampFormat {
+    /// `2026-11-22T07:00:00.123Z` (UTC, always with milliseconds).
+    public static func rfc3339(milliseconds: Int64) -> String {
+        let seconds = floorDivide(milliseconds, 1000)
+        let millis = milliseconds - seconds * 1000
+        let days = floorDivide(seconds, 86_400)
+        let secondOfDay = seconds - days * 86_400
+        let (year, month, day) = civil(fromDays: days)
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
+    }
+
+    /// Unix seconds with the milliseconds as a fraction and no trailing zeros: `1795331271.5`.
+    public static func unixSeconds(milliseconds: Int64) -> String {
+        let seconds = floorDivide(milliseconds, 1000)
+        let millis = milliseconds - seconds * 1000
+        guard millis != 0 else { return String(seconds) }
+        var fraction = pad(millis, 3)
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return "\(seconds).\(fraction)"
+    }
+
+    private static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
+        let quotient = value / divisor
+        return (value % divisor < 0) ? quotient - 1 : quotient
+    }
+
+    private static func pad(_ value: Int64, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+
+    /// Howard Hinnant's civil_from_days: days since 1970-01-01 to a proleptic Gregorian date.
+    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthPart = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthPart + 2) / 5 + 1
+        let month = monthPart < 10 ? monthPart + 3 : monthPart - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
+
+/// Float formatting that round-trips: Prometheus' spelling of special values, otherwise Swift's
+/// shortest representation that parses back to the same bits.
+public enum ValueFormat {
+    public static func string(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value == .infinity { return "+Inf" }
+        if value == -.infinity { return "-Inf" }
+        return value.description
+    }
+}

@@ -1,0 +1,167 @@
+import SondeCore
+
+/// The head log: what was appended since the last snapshot, so a crash loses at most one flush
+/// interval. A preallocated file; a header names its generation (the snapshot it continues), and
+/// frames seeded with that generation follow. Resetting for a new generation invalidates all old
+/// frames at once without rewriting them.
+///
+/// Entries replay through the store's normal append path, so replay rebuilds exactly the heads,
+/// rollups and seals of the original run. Seals and forced rollup flushes are logged explicitly
+/// because they also depend on things outside the samples (chunk size limits, shutdown).
+final class HeadLog {
+    static let headerBytes = 64
+    static let magic: [UInt8] = Array("SNDLOG".utf8) + [0, 1]
+
+    enum Entry {
+        case sample(ref: UInt32, timestamp: Int64, value: Double)
+        case seal(tier: Tier, ref: UInt32)
+        case rollupFlush(tier: Tier, ref: UInt32)
+    }
+
+    private enum Tag: UInt8 { case sample = 1, seal = 2, rollupFlush = 3 }
+
+    let file: StoreFile
+    let capacity: Int
+    private(set) var generation: UInt64 = 0
+    private(set) var writeOffset = HeadLog.headerBytes
+    private var pending = ByteWriter(capacity: 64 << 10)
+    private var previousTimestamp: Int64 = 0
+
+    init(path: String, capacity: Int, create: Bool) throws(SondeError) {
+        self.capacity = capacity
+        self.file = try StoreFile(path: path, mode: .readWrite, create: create)
+        if create {
+            try file.preallocate(size: capacity)
+            try reset(generation: 1)
+        }
+    }
+
+    var hasPending: Bool { pending.count > 0 }
+    var usedBytes: Int { writeOffset }
+
+    // MARK: writing
+
+    func logSample(ref: UInt32, timestamp: Int64, value: Double) {
+        pending.writeUInt8(Tag.sample.rawValue)
+        pending.writeVarint(UInt64(ref))
+        pending.writeSignedVarint(timestamp &- previousTimestamp)
+        pending.writeDouble(value)
+        previousTimestamp = timestamp
+    }
+
+    func logSeal(tier: Tier, ref: UInt32) {
+        pending.writeUInt8(Tag.seal.rawValue)
+        pending.writeUInt8(UInt8(tier.rawValue))
+        pending.writeVarint(UInt64(ref))
+    }
+
+    func logRollupFlush(tier: Tier, ref: UInt32) {
+        pending.writeUInt8(Tag.rollupFlush.rawValue)
+        pending.writeUInt8(UInt8(tier.rawValue))
+        pending.writeVarint(UInt64(ref))
+    }
+
+    /// Writes pending entries as one frame and syncs. False when the file has no room: the caller then
+    /// takes a snapshot, which covers the pending entries and resets the log.
+    func flush() throws(SondeError) -> Bool {
+        guard pending.count > 0 else { return true }
+        var framed: [UInt8] = []
+        RecordFraming.append(kind: .headLogBatch, body: pending.bytes, seed: generation, to: &framed)
+        guard writeOffset + framed.count <= capacity else { return false }
+        try file.write(framed, at: writeOffset)
+        try file.sync()
+        writeOffset += framed.count
+        discardPending()
+        return true
+    }
+
+    func discardPending() {
+        pending.bytes.removeAll(keepingCapacity: pending.bytes.capacity <= 1 << 20)
+        previousTimestamp = 0
+    }
+
+    /// Starts a new, empty generation (after a snapshot that covers everything logged so far).
+    func reset(generation: UInt64) throws(SondeError) {
+        var header = ByteWriter(capacity: HeadLog.headerBytes)
+        header.writeBytes(HeadLog.magic)
+        header.writeUInt64(generation)
+        let crc = header.bytes.withUnsafeBytes { Checksum.crc32($0, seed: 0) }
+        header.writeUInt32(crc)
+        header.writeBytes([UInt8](repeating: 0, count: HeadLog.headerBytes - header.count))
+        try file.write(header.bytes, at: 0)
+        try file.sync()
+        self.generation = generation
+        writeOffset = HeadLog.headerBytes
+        discardPending()
+    }
+
+    // MARK: reading
+
+    struct ReadReport {
+        var damagedRegions = 0
+        var damagedBytes = 0
+        var unreadableFrames = 0
+    }
+
+    /// Reads the header and every valid frame; the writer continues after the last valid one.
+    /// Returns the generation found (0 when the header is damaged).
+    func read(report: inout ReadReport, _ body: (Entry) -> Void) throws(SondeError) -> UInt64 {
+        if try file.size < capacity { try file.preallocate(size: capacity) }
+        let bytes = try file.read(at: 0, count: capacity)
+        let found = bytes.withUnsafeBytes { raw -> UInt64 in
+            guard Array(raw[0..<8]) == HeadLog.magic else { return 0 }
+            var reader = ByteReader(raw, offset: 8)
+            guard let generation = try? reader.readUInt64(), let stored = try? reader.readUInt32(),
+                  stored == Checksum.crc32(UnsafeRawBufferPointer(rebasing: raw[0..<16]), seed: 0)
+            else { return 0 }
+            return generation
+        }
+        generation = found
+        guard found > 0 else { return 0 }
+        writeOffset = bytes.withUnsafeBytes { raw in
+            RecordFraming.scan(raw, from: HeadLog.headerBytes, seed: found) { event in
+                switch event {
+                case .damaged(let range):
+                    report.damagedRegions += 1
+                    report.damagedBytes += range.count
+                case .frame(let frame):
+                    guard frame.kind == .headLogBatch,
+                          HeadLog.decode(UnsafeRawBufferPointer(rebasing: raw[frame.body]), body)
+                    else {
+                        report.unreadableFrames += 1
+                        return
+                    }
+                }
+            }
+        }
+        return found
+    }
+
+    /// Decodes one frame's entries; false if the frame's content is malformed (then none of its
+    /// entries are applied, as the frame was written as a unit).
+    static func decode(_ body: UnsafeRawBufferPointer, _ each: (Entry) -> Void) -> Bool {
+        var entries: [Entry] = []
+        var reader = ByteReader(body)
+        var previous: Int64 = 0
+        do {
+            while !reader.isAtEnd {
+                guard let tag = Tag(rawValue: try reader.readUInt8()) else { return false }
+                switch tag {
+                case .sample:
+                    let ref = UInt32(try reader.readCount(limit: Int(UInt32.max)))
+                    let timestamp = previous &+ (try reader.readSignedVarint())
+                    previous = timestamp
+                    entries.append(.sample(ref: ref, timestamp: timestamp, value: try reader.readDouble()))
+                case .seal, .rollupFlush:
+                    guard let tier = Tier(rawValue: Int(try reader.readUInt8())) else { return false }
+                    let ref = UInt32(try reader.readCount(limit: Int(UInt32.max)))
+                    entries.append(tag == .seal ? .seal(tier: tier, ref: ref) : .rollupFlush(tier: tier, ref: ref))
+                }
+            }
+        } catch {
+            return false
+        }
+        entries.forEach(each)
+        return true
+    }
+}

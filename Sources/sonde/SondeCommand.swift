@@ -1,0 +1,23 @@
+import ArgumentParser
+
+@main
+struct SondeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sonde",
+        abstract: "A lightweight observability agent: collects, stores, alerts and ships host metrics.",
+        discussion: """
+            Examples:
+              sonde run                                  start the agent (data in ./sonde-data)
+              sonde import dump.om.gz                    backfill OpenMetrics text with timestamps
+              sonde query 'node_load1' --start -1h       raw samples of the last hour
+              sonde store stats                          what the store holds, per tier
+            """,
+        subcommands: [RunCommand.self, ImportCommand.self, QueryCommand.self, StoreCommand.self]
+    )
+}
+
+/// `--data-dir`, shared by every command.
+struct DataDirOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The store's directory.", valueName: "DIR"))
+    var dataDir: String = "./sonde-data"
+}

@@ -1,0 +1,87 @@
+import SondeCore
+import Testing
+
+@Suite struct LabelMatcherTests {
+    @Test func equalityOperators() throws {
+        let equal = try LabelMatcher(name: "job", op: .equal, value: "api")
+        #expect(equal.matches("api"))
+        #expect(!equal.matches("api2"))
+        #expect(!equal.matches(""))
+        let notEqual = try LabelMatcher(name: "job", op: .notEqual, value: "api")
+        #expect(!notEqual.matches("api"))
+        #expect(notEqual.matches(""))
+        #expect(LabelMatcher.equal("a", "") .matchesEmpty)
+        #expect(!LabelMatcher.notEqual("a", "").matchesEmpty)
+    }
+
+    @Test func regexesAreFullyAnchored() throws {
+        let matcher = try LabelMatcher(name: "path", op: .regexMatch, value: "/api/.*")
+        #expect(matcher.matches("/api/v1"))
+        #expect(matcher.matches("/api/"))
+        #expect(!matcher.matches("x/api/v1"))
+        let partial = try LabelMatcher(name: "code", op: .regexMatch, value: "5..")
+        #expect(partial.matches("503"))
+        #expect(!partial.matches("5030"))
+        #expect(!partial.matches("1503"))
+        let negated = try LabelMatcher(name: "code", op: .regexNoMatch, value: "5..")
+        #expect(!negated.matches("503"))
+        #expect(negated.matches("5030"))
+        #expect(negated.matches(""))
+    }
+
+    @Test func dotMatchesNewlineAsInPrometheus() throws {
+        #expect(try LabelMatcher(name: "a", op: .regexMatch, value: "x.y").matches("x\ny"))
+    }
+
+    @Test func literalAlternationsBehaveLikeRegexes() throws {
+        let alternation = try LabelMatcher(name: "env", op: .regexMatch, value: "prod|staging")
+        #expect(alternation.matches("prod"))
+        #expect(alternation.matches("staging"))
+        #expect(!alternation.matches("prod|staging"))
+        #expect(!alternation.matches("production"))
+        #expect(!alternation.matches(""))
+        let withEmpty = try LabelMatcher(name: "env", op: .regexMatch, value: "prod|")
+        #expect(withEmpty.matches(""))
+        #expect(withEmpty.matchesEmpty)
+        let literal = try LabelMatcher(name: "env", op: .regexMatch, value: "host-1:9100")
+        #expect(literal.matches("host-1:9100"))
+        #expect(!literal.matches("host-1:91000"))
+    }
+
+    @Test func emptyMatching() throws {
+        #expect(try LabelMatcher(name: "a", op: .regexMatch, value: ".*").matchesEmpty)
+        #expect(try LabelMatcher(name: "a", op: .regexMatch, value: "").matchesEmpty)
+        #expect(try !LabelMatcher(name: "a", op: .regexMatch, value: ".+").matchesEmpty)
+        #expect(try !LabelMatcher(name: "a", op: .regexNoMatch, value: ".*").matchesEmpty)
+    }
+
+    @Test func invalidRegexIsAClearError() {
+        do {
+            _ = try LabelMatcher(name: "a", op: .regexMatch, value: "(unclosed")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.code == .invalidArgument)
+            #expect(error.message.hasPrefix("invalid regular expression \"(unclosed\": "))
+        }
+    }
+
+    @Test func equalityIgnoresTheCompiledForm() throws {
+        let a = try LabelMatcher(name: "a", op: .regexMatch, value: "x.*")
+        let b = try LabelMatcher(name: "a", op: .regexMatch, value: "x.*")
+        #expect(a == b)
+        #expect(Set([a, b]).count == 1)
+        #expect(a != (try LabelMatcher(name: "a", op: .regexNoMatch, value: "x.*")))
+        #expect(a.description == "a=~\"x.*\"")
+    }
+
+    @Test func sharedAcrossTasks() async throws {
+        let matcher = try LabelMatcher(name: "a", op: .regexMatch, value: "[a-z]+-[0-9]+")
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<64 {
+                group.addTask { matcher.matches("host-\(index)") && !matcher.matches("Host-\(index)") }
+            }
+            return await group.reduce(true) { $0 && $1 }
+        }
+        #expect(results)
+    }
+}

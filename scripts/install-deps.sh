@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what building and testing sonde needs on a Debian machine, only what is missing.
+# Used by `make run`, `make test` and `make bench`; safe to run again.
+set -euo pipefail
+
+packages=(pkg-config zlib1g-dev libcurl4-openssl-dev libsystemd-dev)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v swift >/dev/null || { echo "swift not found on PATH (Swift 6.1 or later is needed)" >&2; exit 1; }
