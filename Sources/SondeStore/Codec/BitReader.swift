@@ -27,6 +27,14 @@ struct BitReader {
         guard isWithinBounds else { throw CodecError("\(what): runs past the end of the chunk") }
     }
 
+    /// Bits left before the end (negative once past it).
+    var remainingBits: Int { byteCount * 8 - position }
+
+    /// Throws unless at least `bits` bits remain: lets decoders reject a hostile count before looping.
+    func require(_ bits: Int, _ what: StaticString) throws(CodecError) {
+        guard bits <= remainingBits else { throw CodecError("\(what): needs \(bits) bits, \(remainingBits) left") }
+    }
+
     /// The next 64 bits, left-aligned, zero beyond the end of the buffer. Does not advance.
     @inline(__always)
     func peek() -> UInt64 {

@@ -245,6 +245,7 @@ enum IntegerPacker {
         case .fixed:
             let w = Int(reader.read(bits: 7))
             guard w <= 64 else { throw CodecError("integer stream: width \(w) > 64") }
+            try reader.require(w * count, "integer stream")
             for i in 0..<count {
                 out[i] = Int64(bitPattern: reader.read(bits: w))
             }
@@ -252,6 +253,7 @@ enum IntegerPacker {
             let w1 = Int(reader.read(bits: 7))
             let w2 = Int(reader.read(bits: 7))
             guard w1 <= 64, w2 <= 64 else { throw CodecError("integer stream: width > 64") }
+            try reader.require((1 + min(w1, w2)) * count, "integer stream")
             for i in 0..<count {
                 let wide = reader.readBit()
                 out[i] = Int64(bitPattern: reader.read(bits: wide ? w2 : w1))
@@ -260,6 +262,7 @@ enum IntegerPacker {
             let w1 = Int(reader.read(bits: 7))
             let w2 = Int(reader.read(bits: 7))
             guard w1 <= 64, w2 <= 64 else { throw CodecError("integer stream: width > 64") }
+            try reader.require(count, "integer stream")
             for i in 0..<count {
                 let window = reader.peek()
                 if window &>> 63 == 0 {

@@ -305,6 +305,7 @@ public enum SealedChunk {
             let value = Double(bitPattern: reader.read(bits: 64))
             out.initialize(repeating: value, count: n)
         case .xor:
+            try reader.require(64 + n - 1, "sealed chunk XOR column")
             let first = reader.read(bits: 64)
             out[0] = Double(bitPattern: first)
             var state = GorillaXOR(first: first)

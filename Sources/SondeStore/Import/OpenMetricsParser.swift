@@ -160,7 +160,7 @@ public struct OpenMetricsParser {
             i += 1
             while true {
                 guard i < n else {
-                    throw error(lineNumber, i, "unexpected end of line, expected \"\\\"\" to close the label value")
+                    throw error(lineNumber, n, "unexpected end of line, expected \"\\\"\" to close the label value")
                 }
                 let byte = p[i]
                 if byte == UInt8(ascii: "\"") { break }
@@ -221,10 +221,13 @@ public struct OpenMetricsParser {
             throw error(lineNumber, i, "unexpected \(describe(p, n, i)) in metric name, expected a space")
         }
         if keyword == "# TYPE" {
-            guard i < n else {
-                throw error(lineNumber, i, "unexpected end of line, expected a metric type after \(ByteText.quote(p, nameStart, i))")
+            let typeStart = min(i + 1, n)
+            guard typeStart < end else {
+                throw error(
+                    lineNumber, typeStart,
+                    "unexpected \(describe(p, n, typeStart)), expected a metric type after \(ByteText.quote(p, nameStart, i))")
             }
-            i += 1
+            i = typeStart
             let type = String(decoding: UnsafeBufferPointer(start: p + i, count: end - i), as: UTF8.self)
             guard Self.metricTypes.contains(type) else {
                 throw error(

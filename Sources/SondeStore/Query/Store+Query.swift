@@ -136,9 +136,18 @@ extension StoreEngine {
         guard let step, step > 0 else { return .raw }
         let candidates = Tier.allCases.filter { $0.resolution <= step }
         func oldest(_ tier: Tier) -> Int64 {
-            rings[tier.rawValue].segments.filter { $0.chunkCount > 0 }.map(\.minTimestamp).min() ?? .max
+            var oldest = rings[tier.rawValue].segments.filter { $0.chunkCount > 0 }.map(\.minTimestamp).min() ?? .max
+            if oldest > start &+ tier.resolution {
+                // Data not yet sealed counts too (a young store has all its rollups open).
+                for series in heads {
+                    if let chunk = series[tier].chunk, chunk.count > 0 { oldest = min(oldest, chunk.firstTimestamp) }
+                }
+            }
+            return oldest
         }
-        if let covering = candidates.reversed().first(where: { oldest($0) <= start }) { return covering }
+        // A rollup point carries the time of its bucket's last sample, so a tier covers `start` when
+        // its oldest point lies within one bucket of it.
+        if let covering = candidates.reversed().first(where: { oldest($0) <= start &+ $0.resolution }) { return covering }
         return candidates.min { oldest($0) < oldest($1) } ?? .raw
     }
 }

@@ -62,12 +62,12 @@ struct CodecFuzzTests {
     @Test("random garbage, alone or after a plausible header, never traps")
     func garbage() {
         var rng = CodecTestRNG(seed: 32)
-        for i in 0..<20_000 {
+        for i in 0..<4000 {
             let length = Int(rng.next() % 80)
             var bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             if i % 2 == 0 {
                 // count 480 (or the max), 1 or 5 columns, a first timestamp and a span, then noise.
-                let count: [UInt8] = i % 4 == 0 ? [0xe0, 0x03] : [0xff, 0xff, 0x03]
+                let count: [UInt8] = i % 8 != 0 ? [0xe0, 0x03] : [0xff, 0xff, 0x03]
                 bytes = count + [i % 3 == 0 ? 0x04 : 0x00, 0x80, 0x01, 0xe0, 0x03] + bytes
             }
             Self.probe(bytes)

@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SondeCore
+@testable import SondeStore
+
+/// A fresh directory under /tmp, removed when the value goes away.
+final class TemporaryDirectory {
+    let path: String
+
+    init(_ prefix: String = "sonde-test") {
+        var template = Array("/tmp/\(prefix).XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        precondition(made != nil, "mkdtemp failed")
+        path = String(cString: template)
+    }
+
+    var store: String { path + "/store" }
+
+    deinit { _ = removeTree(path) }
+
+    @discardableResult
+    func removeTree(_ path: String) -> Int32 {
+        var status: Int32 = 0
+        let pid = spawn(["/bin/rm", "-rf", path])
+        waitpid(pid, &status, 0)
+        return status
+    }
+}
+
+/// Starts a process; returns its pid.
+func spawn(_ arguments: [String], stdout: Int32? = nil) -> pid_t {
+    var pid: pid_t = 0
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    if let stdout { posix_spawn_file_actions_adddup2(&actions, stdout, 1) }
+    let argv = arguments.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    let result = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+    posix_spawn_file_actions_destroy(&actions)
+    precondition(result == 0, "posix_spawn \(arguments[0]) failed: \(result)")
+    return pid
+}
+
+/// Small stores wrap quickly; tests use them to exercise the ring.
+func smallOptions(budget: Int64 = 1 << 20) -> StoreOptions {
+    var options = StoreOptions()
+    options.maxBytes = budget
+    options.selfMetricsIntervalMilliseconds = .max / 2
+    return options
+}
+
+func series(_ name: String, _ labels: [String: String] = [:]) -> Labels { Labels(name: name, labels) }
+
+/// Reads one series' raw samples as (timestamp, value bits) pairs.
+func rawSamples(_ store: Store, _ name: String, _ labels: [String: String] = [:], start: Int64 = .min, end: Int64 = .max, tier: Tier = .raw) throws -> [Sample] {
+    var matchers = [LabelMatcher.equal("__name__", name)]
+    for (key, value) in labels { matchers.append(.equal(key, value)) }
+    let found = try store.select(matchers, start: start, end: end, tier: .tier(tier))
+    guard let first = found.first else { return [] }
+    return zip(first.timestamps, first.values).map { Sample(timestamp: $0, value: $1) }
+}
+
+/// A seeded generator so property tests are repeatable.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
