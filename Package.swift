@@ -38,10 +38,13 @@ let package = Package(
             ]
         ),
 
+        // Appends synthetic data at full speed; the crash tests SIGKILL it (see its header).
+        .executableTarget(name: "sonde-store-stress", dependencies: ["SondeCore", "SondeStore"]),
+
         .testTarget(name: "SondeCoreTests", dependencies: ["SondeCore"]),
         .testTarget(
             name: "SondeStoreTests",
-            dependencies: ["SondeStore", "SondeCore"],
+            dependencies: ["SondeStore", "SondeCore", "sonde-store-stress"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "sondeTests", dependencies: ["SondeCore"]),
