@@ -33,13 +33,14 @@ extension Store {
 
         // Series index.
         do {
-            let index = try SeriesIndexFile(path: path(StoreFiles.seriesIndex), capacity: layout.seriesIndexBytes, create: false)
+            let index = try SeriesIndexFile(path: path(StoreFiles.seriesIndex), capacity: layout.seriesIndexBytes, create: false, mode: .readOnly)
             if try index.file.size != layout.seriesIndexBytes {
                 report.problems.append("\(StoreFiles.seriesIndex): size \(try index.file.size) bytes, expected \(layout.seriesIndexBytes)")
             }
             var loadReport = SeriesIndexFile.LoadReport()
             var series = 0
-            try index.load(report: &loadReport) { _, _ in series += 1 }
+            try index.load(repair: false, report: &loadReport) { _, _ in series += 1 }
+            if loadReport.damagedHeader { report.problems.append("\(StoreFiles.seriesIndex): header damaged") }
             if loadReport.damagedRegions > 0 {
                 report.problems.append("\(StoreFiles.seriesIndex): \(loadReport.damagedRegions) damaged region(s), \(loadReport.damagedBytes) bytes")
             }
@@ -62,26 +63,23 @@ extension Store {
         }
 
         // Head log and snapshots.
-        var newestSnapshot: UInt64 = 0
-        for slot in 0..<2 {
-            let name = StoreFiles.snapshot(slot)
-            do {
-                let file = try StoreFile(path: path(name), mode: .readOnly)
-                if let loaded = try HeadSnapshot.load(file, slot: slot) {
-                    newestSnapshot = max(newestSnapshot, loaded.generation)
-                    if loaded.damagedFrames > 0 { report.problems.append("\(name): \(loaded.damagedFrames) damaged series record(s)") }
-                    report.checked["snapshot series", default: 0] += loaded.series.count
-                }
-            } catch {
-                report.problems.append("\(name): \(error.message)")
-            }
-        }
         do {
-            let log = try HeadLog(path: path(StoreFiles.headLog), capacity: layout.headLogBytes, create: false)
+            let log = try HeadLog(path: path(StoreFiles.headLog), capacity: layout.headLogBytes, create: false, mode: .readOnly)
+            let logHeaderGeneration = try log.headerGeneration()
+            if logHeaderGeneration == 0 { report.problems.append("\(StoreFiles.headLog): header damaged") }
+            var newestSnapshot: UInt64 = 0
+            for slot in 0..<2 {
+                let name = StoreFiles.snapshot(slot)
+                let file = try StoreFile(path: path(name), mode: .readOnly)
+                guard let loaded = try HeadSnapshot.load(file, slot: slot, fallbackGeneration: logHeaderGeneration) else { continue }
+                newestSnapshot = max(newestSnapshot, loaded.generation)
+                if loaded.damagedHeader { report.problems.append("\(name): header damaged") }
+                if loaded.damagedFrames > 0 { report.problems.append("\(name): \(loaded.damagedFrames) damaged series record(s)") }
+                report.checked["snapshot series", default: 0] += loaded.series.count
+            }
             var logReport = HeadLog.ReadReport()
             var entries = 0
-            let generation = try log.read(report: &logReport) { _ in entries += 1 }
-            if generation == 0 { report.problems.append("\(StoreFiles.headLog): header damaged") }
+            let generation = try log.read(expectedGeneration: newestSnapshot, report: &logReport) { _ in entries += 1 }
             if logReport.damagedRegions > 0 {
                 report.problems.append("\(StoreFiles.headLog): \(logReport.damagedRegions) damaged region(s), \(logReport.damagedBytes) bytes")
             }
@@ -91,7 +89,7 @@ extension Store {
             }
             report.checked["head log entries", default: 0] += entries
         } catch {
-            report.problems.append("\(StoreFiles.headLog): \(error.message)")
+            report.problems.append("head log or snapshots: \(error.message)")
         }
         return report
     }

@@ -51,7 +51,14 @@ public final class Store: Sendable {
         } else {
             let fd = Glibc.open(directory + "/" + StoreFiles.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw StoreFile.error("cannot open", directory + "/" + StoreFiles.lock) }
-            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            // A lock just released can still be held for a moment by a child process between its
+            // fork and exec (the descriptor is close-on-exec), so a refusal is retried briefly.
+            var locked = false
+            for _ in 0..<50 where !locked {
+                locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+                if !locked { usleep(10_000) }
+            }
+            guard locked else {
                 Glibc.close(fd)
                 throw SondeError(.io, "the store in \(directory) is in use by another sonde process")
             }

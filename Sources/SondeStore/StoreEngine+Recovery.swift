@@ -26,7 +26,7 @@ extension StoreEngine {
         var indexReport = SeriesIndexFile.LoadReport()
         var nextRef: UInt32 = 0
         var unnamed = 0
-        try seriesIndex.load(report: &indexReport) { ref, labels in
+        try seriesIndex.load(repair: !readOnly, report: &indexReport) { ref, labels in
             // Refs are dense; a gap means a damaged batch. Later series keep their refs, so fill the
             // gap with placeholders that no query matches.
             guard ref >= nextRef, refByLabels[labels] == nil else { return }
@@ -39,6 +39,7 @@ extension StoreEngine {
             nextRef = ref + 1
         }
         drop("series_index_damaged_region", indexReport.damagedRegions)
+        drop("series_index_header_rewritten", indexReport.damagedHeader ? 1 : 0)
         drop("series_index_unreadable_batch", indexReport.unreadableBatches)
         drop("series_unnamed", unnamed)
         report.series = labelsByRef.count
@@ -49,12 +50,14 @@ extension StoreEngine {
             drop("ring_damaged_region", ringReport.damagedRegions)
             drop("ring_unreadable_segment", ringReport.unreadableSegments)
             drop("ring_resealed_segment", ringReport.resealedSegments)
+            drop("ring_header_rewritten", ringReport.rewrittenHeaders)
             drop("ring_file_short", ringReport.fileWasShort ? 1 : 0)
         }
 
         var loaded: HeadSnapshot.Loaded?
         for slot in 0..<2 {
-            guard let candidate = try HeadSnapshot.load(snapshotFiles[slot], slot: slot) else { continue }
+            guard let candidate = try HeadSnapshot.load(snapshotFiles[slot], slot: slot, fallbackGeneration: headLog.headerGeneration()) else { continue }
+            if candidate.damagedHeader { drop("snapshot_header_damaged", 1) }
             if loaded.map({ $0.generation < candidate.generation }) ?? true { loaded = candidate }
         }
         if let loaded {
@@ -69,7 +72,8 @@ extension StoreEngine {
 
         var logReport = HeadLog.ReadReport()
         var entries: [HeadLog.Entry] = []
-        let logGeneration = try headLog.read(report: &logReport) { entries.append($0) }
+        let logGeneration = try headLog.read(expectedGeneration: snapshotGeneration, report: &logReport) { entries.append($0) }
+        drop("head_log_header_damaged", logReport.damagedHeader ? 1 : 0)
         drop("head_log_damaged_region", logReport.damagedRegions)
         drop("head_log_unreadable_frame", logReport.unreadableFrames)
         if logGeneration < snapshotGeneration {

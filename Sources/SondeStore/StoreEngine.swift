@@ -48,11 +48,12 @@ final class StoreEngine {
         self.options = options
         self.readOnly = readOnly
         let path = { (name: String) in directory + "/" + name }
-        seriesIndex = try SeriesIndexFile(path: path(StoreFiles.seriesIndex), capacity: layout.seriesIndexBytes, create: create)
-        headLog = try HeadLog(path: path(StoreFiles.headLog), capacity: layout.headLogBytes, create: create)
+        let mode: StoreFile.Mode = readOnly ? .readOnly : .readWrite
+        seriesIndex = try SeriesIndexFile(path: path(StoreFiles.seriesIndex), capacity: layout.seriesIndexBytes, create: create, mode: mode)
+        headLog = try HeadLog(path: path(StoreFiles.headLog), capacity: layout.headLogBytes, create: create, mode: mode)
         var snapshots: [StoreFile] = []
         for slot in 0..<2 {
-            let file = try StoreFile(path: path(StoreFiles.snapshot(slot)), mode: .readWrite, create: create)
+            let file = try StoreFile(path: path(StoreFiles.snapshot(slot)), mode: mode, create: create)
             if create { try file.preallocate(size: layout.snapshotSlotBytes) }
             snapshots.append(file)
         }
@@ -61,7 +62,7 @@ final class StoreEngine {
         for tier in Tier.allCases {
             let ring = try RingFile(
                 path: path(StoreFiles.ring(tier)), tier: tier,
-                ringBytes: layout.ringBytes[tier.rawValue], segmentBytes: layout.segmentBytes[tier.rawValue], create: create)
+                ringBytes: layout.ringBytes[tier.rawValue], segmentBytes: layout.segmentBytes[tier.rawValue], create: create, mode: mode)
             if create { try ring.file.preallocate(size: layout.ringBytes[tier.rawValue]) }
             ringFiles.append(ring)
         }

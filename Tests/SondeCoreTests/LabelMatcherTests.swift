@@ -29,6 +29,14 @@ import Testing
         #expect(negated.matches(""))
     }
 
+    @Test func commonRE2SyntaxWorks() throws {
+        #expect(try LabelMatcher(name: "m", op: .regexMatch, value: "(?i)get|post").matches("GET"))
+        #expect(try LabelMatcher(name: "d", op: .regexMatch, value: "sd[a-z]\\d+").matches("sda1"))
+        #expect(try LabelMatcher(name: "d", op: .regexMatch, value: "x{2,3}").matches("xxx"))
+        #expect(try !LabelMatcher(name: "d", op: .regexMatch, value: "x{2,3}").matches("xxxx"))
+        #expect(try LabelMatcher(name: "u", op: .regexMatch, value: "caf.").matches("café"))  // é is one scalar
+    }
+
     @Test func dotMatchesNewlineAsInPrometheus() throws {
         #expect(try LabelMatcher(name: "a", op: .regexMatch, value: "x.y").matches("x\ny"))
     }

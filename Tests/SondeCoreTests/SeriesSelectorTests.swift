@@ -109,7 +109,7 @@ import Testing
     }
 
     @Test func randomInputNeverCrashes() {
-        var generator = SplitMix64(seed: 42)
+        var generator = SelectorFuzzRandom(seed: 42)
         let alphabet = Array("up{}()[]=~!,\"'`\\ job:_x9.5m#\n\u{7}é".utf8)
         let seeds = [#"up{job="api",code=~"5.."}"#, #"{__name__=~"node_.*",job!~'x\'y'}"#, "a{b=`c`,}"]
         var parsed = 0
@@ -140,7 +140,7 @@ import Testing
 }
 
 /// A small deterministic generator so fuzz failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
+struct SelectorFuzzRandom: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -15,13 +15,13 @@ public enum ByteSize {
 
     /// The number of bytes `text` denotes; errors are positioned in `text` (line 1).
     public static func parse(_ text: String) throws(ParseError) -> Int64 {
-        try text.withBytes { (bytes) throws(ParseError) -> Int64 in try parse(bytes) }
+        try text.withParsingBytes { (bytes) throws(ParseError) -> Int64 in try parse(bytes) }
     }
 
     static func parse(_ bytes: UnsafeRawBufferPointer) throws(ParseError) -> Int64 {
         var index = 0
         let count = bytes.count
-        guard count > 0 else { throw .at(0, "empty size, expected a number of bytes like 4096 or 512MiB") }
+        guard count > 0 else { throw .atOffset(0, "empty size, expected a number of bytes like 4096 or 512MiB") }
         let integerStart = index
         while index < count, ByteText.isDigit(bytes[index]) { index += 1 }
         let integerEnd = index
@@ -33,11 +33,11 @@ public enum ByteSize {
             while index < count, ByteText.isDigit(bytes[index]) { index += 1 }
             fractionEnd = index
             if fractionEnd == fractionStart {
-                throw .at(index, "unexpected \(ByteText.describe(bytes, at: index)), expected a digit after \".\"")
+                throw .atOffset(index, "unexpected \(ByteText.describe(bytes, at: index)), expected a digit after \".\"")
             }
         }
         if integerEnd == integerStart {
-            throw .at(integerStart, "unexpected \(ByteText.describe(bytes, at: integerStart)), expected a number of bytes")
+            throw .atOffset(integerStart, "unexpected \(ByteText.describe(bytes, at: integerStart)), expected a number of bytes")
         }
         var unitStart = index
         if unitStart < count, bytes[unitStart] == UInt8(ascii: " ") { unitStart += 1 }
@@ -45,18 +45,18 @@ public enum ByteSize {
         var multiplier: Int64 = 1
         if unitStart == count {
             if unitStart != index {
-                throw .at(unitStart, "unexpected end of input, expected a unit (\(expectedUnits))")
+                throw .atOffset(unitStart, "unexpected end of input, expected a unit (\(expectedUnits))")
             }
             if fractionEnd != fractionStart {
-                throw .at(index, "unexpected end of input, expected a unit after a fractional number (\(expectedUnits))")
+                throw .atOffset(index, "unexpected end of input, expected a unit after a fractional number (\(expectedUnits))")
             }
         } else if let unit = units.first(where: { $0.name.utf8.elementsEqual(unitBytes) }) {
             multiplier = unit.multiplier
         } else {
-            throw .at(unitStart, "unknown unit \(ByteText.quote(unitBytes)), expected \(expectedUnits)")
+            throw .atOffset(unitStart, "unknown unit \(ByteText.quote(unitBytes)), expected \(expectedUnits)")
         }
 
-        let outOfRange = ParseError.at(0, "size \(ByteText.quote(bytes[0..<count])) is too large (the maximum is 8 EiB)")
+        let outOfRange = ParseError.atOffset(0, "size \(ByteText.quote(bytes[0..<count])) is too large (the maximum is 8 EiB)")
         var whole: Int64 = 0
         for offset in integerStart..<integerEnd {
             let (times10, o1) = whole.multipliedReportingOverflow(by: 10)

@@ -11,7 +11,7 @@ public enum DurationParser {
 
     /// The duration in milliseconds; errors are positioned in `text` (line 1).
     public static func parse(_ text: String) throws(ParseError) -> Int64 {
-        try text.withBytes { (bytes) throws(ParseError) -> Int64 in try parse(bytes, offset: 0) }
+        try text.withParsingBytes { (bytes) throws(ParseError) -> Int64 in try parse(bytes, offset: 0) }
     }
 
     /// Parses `bytes[offset...]`; errors carry columns relative to the start of `bytes`.
@@ -19,7 +19,7 @@ public enum DurationParser {
         let count = bytes.count
         var index = start
         if index == count {
-            throw .at(index, "unexpected end of input, expected a duration like 5m or 1h30m")
+            throw .atOffset(index, "unexpected end of input, expected a duration like 5m or 1h30m")
         }
         if count - start == 1, bytes[start] == UInt8(ascii: "0") { return 0 }
         var total: Int64 = 0
@@ -36,22 +36,22 @@ public enum DurationParser {
                 index += 1
             }
             if index == numberStart {
-                throw .at(index, "unexpected \(ByteText.describe(bytes, at: index)), expected a number")
+                throw .atOffset(index, "unexpected \(ByteText.describe(bytes, at: index)), expected a number")
             }
             let unitStart = index
             guard index < count else {
-                throw .at(index, "unexpected end of input, expected a unit (\(expectedUnits)) after \(ByteText.quote(bytes[numberStart..<index]))")
+                throw .atOffset(index, "unexpected end of input, expected a unit (\(expectedUnits)) after \(ByteText.quote(bytes[numberStart..<index]))")
             }
             var unitEnd = index
             while unitEnd < count, (bytes[unitEnd] | 0x20) &- UInt8(ascii: "a") < 26 { unitEnd += 1 }
             if unitEnd == index { unitEnd += 1 }  // not a letter: name that one byte
             let unitText = bytes[index..<unitEnd]
             guard let unitIndex = units.firstIndex(where: { $0.name.utf8.elementsEqual(unitText) }) else {
-                throw .at(index, "unknown unit \(ByteText.quote(unitText)), expected \(expectedUnits)")
+                throw .atOffset(index, "unknown unit \(ByteText.quote(unitText)), expected \(expectedUnits)")
             }
             index = unitEnd
             if unitIndex <= lastUnit {
-                throw .at(
+                throw .atOffset(
                     unitStart,
                     "unit \"\(units[unitIndex].name)\" after \"\(units[lastUnit].name)\", expected each unit at most once, from largest to smallest (y, w, d, h, m, s, ms)"
                 )
@@ -60,7 +60,7 @@ public enum DurationParser {
             let (part, o3) = number.multipliedReportingOverflow(by: units[unitIndex].milliseconds)
             let (sum, o4) = total.addingReportingOverflow(part)
             if overflow || o3 || o4 {
-                throw .at(start, "duration \(ByteText.quote(bytes[start..<count])) is too large")
+                throw .atOffset(start, "duration \(ByteText.quote(bytes[start..<count])) is too large")
             }
             total = sum
         }

@@ -8,7 +8,7 @@
 public enum EpochSeconds {
     /// Milliseconds for the text, or nil if it is not a decimal number or does not fit in Int64 ms.
     public static func milliseconds(_ text: String) -> Int64? {
-        text.withBytes { milliseconds($0) }
+        text.withParsingBytes { milliseconds($0) }
     }
 
     /// Byte version of `milliseconds(_:)` for hot paths.
@@ -27,8 +27,23 @@ public enum EpochSeconds {
             fast = fast &* 10 &+ Int64(bytes[index] &- UInt8(ascii: "0"))
             index += 1
         }
-        if index == count, index > integerStart {
-            return negative ? -fast * 1000 : fast * 1000
+        if index > integerStart, index - integerStart <= 15 {
+            if index == count { return negative ? -fast * 1000 : fast * 1000 }
+            // Also fast: up to three fraction digits, which need no rounding.
+            if bytes[index] == UInt8(ascii: "."), count - index <= 4 {
+                var fraction: Int64 = 0
+                var scale: Int64 = 1000
+                var cursor = index + 1
+                while cursor < count, ByteText.isDigit(bytes[cursor]) {
+                    fraction = fraction * 10 + Int64(bytes[cursor] &- UInt8(ascii: "0"))
+                    scale /= 10
+                    cursor += 1
+                }
+                if cursor == count {
+                    let milliseconds = fast * 1000 + fraction * scale
+                    return negative ? -milliseconds : milliseconds
+                }
+            }
         }
         while index < count, ByteText.isDigit(bytes[index]) { index += 1 }
         let integerEnd = index

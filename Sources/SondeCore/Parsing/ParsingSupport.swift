@@ -3,7 +3,7 @@
 
 extension ParseError {
     /// A single-line input error: `offset` is a 0-based byte offset, reported 1-based.
-    static func at(_ offset: Int, _ message: String) -> ParseError {
+    static func atOffset(_ offset: Int, _ message: String) -> ParseError {
         ParseError(line: 1, column: offset + 1, message: message)
     }
 }
@@ -67,7 +67,7 @@ public enum ByteText {
 
 extension String {
     /// Runs `body` on the UTF-8 bytes of the string without copying when it is native.
-    func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+    func withParsingBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         var copy = self
         let result: Result<R, E> = copy.withUTF8 { buffer in
             do throws(E) {

@@ -264,7 +264,7 @@ public enum PromQLStringLiteral {
 
     /// Unescapes the whole of `text`, which must be exactly one quoted literal.
     public static func unquote(_ text: String) throws(ParseError) -> String {
-        let result = text.withBytes { (bytes) -> Result<String, Failure> in
+        let result = text.withParsingBytes { (bytes) -> Result<String, Failure> in
             switch scan(bytes, at: 0) {
             case .success(let (value, end)):
                 if end != bytes.count {
@@ -277,7 +277,7 @@ public enum PromQLStringLiteral {
         }
         switch result {
         case .success(let value): return value
-        case .failure(let failure): throw .at(failure.offset, failure.message)
+        case .failure(let failure): throw .atOffset(failure.offset, failure.message)
         }
     }
 

@@ -7,25 +7,26 @@
 ///   `EpochSeconds`);
 /// - `now`, and durations relative to it: `-1h`, `+5m`, `now-1h`, `now+90m` (see `DurationParser`).
 ///
-/// It does not accept bare dates, time zone names, or leap seconds (`:60`).
+/// A leading sign always means "relative to now", so negative Unix seconds are not accepted. It
+/// does not accept bare dates, time zone names, or leap seconds (`:60`).
 public enum TimeExpression {
     static let expected =
         "expected an RFC 3339 time (2026-11-22T07:00:00Z), Unix seconds, \"now\" or a relative duration like \"-1h\""
 
     /// The time `text` denotes, with `now` (ms since the epoch) as the base for relative forms.
     public static func parse(_ text: String, now: Int64) throws(ParseError) -> Int64 {
-        try text.withBytes { (bytes) throws(ParseError) -> Int64 in try parse(bytes, now: now) }
+        try text.withParsingBytes { (bytes) throws(ParseError) -> Int64 in try parse(bytes, now: now) }
     }
 
     static func parse(_ bytes: UnsafeRawBufferPointer, now: Int64) throws(ParseError) -> Int64 {
         let count = bytes.count
-        guard count > 0 else { throw .at(0, "empty time, " + expected) }
+        guard count > 0 else { throw .atOffset(0, "empty time, " + expected) }
         var index = 0
         if count >= 3, bytes[0] == UInt8(ascii: "n"), bytes[1] == UInt8(ascii: "o"), bytes[2] == UInt8(ascii: "w") {
             index = 3
             if index == count { return now }
             guard bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") else {
-                throw .at(index, "unexpected \(ByteText.describe(bytes, at: index)) after \"now\", expected \"-\" or \"+\" and a duration")
+                throw .atOffset(index, "unexpected \(ByteText.describe(bytes, at: index)) after \"now\", expected \"-\" or \"+\" and a duration")
             }
         }
         if bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
@@ -33,7 +34,7 @@ public enum TimeExpression {
             let duration = try DurationParser.parse(bytes, offset: index + 1)
             let (result, overflow) =
                 negative ? now.subtractingReportingOverflow(duration) : now.addingReportingOverflow(duration)
-            if overflow { throw .at(0, "time \(ByteText.quote(bytes[0..<count])) is out of range") }
+            if overflow { throw .atOffset(0, "time \(ByteText.quote(bytes[0..<count])) is out of range") }
             return result
         }
         if count >= 5, bytes[4] == UInt8(ascii: "-"), bytes[0..<4].allSatisfy(ByteText.isDigit) {
@@ -48,11 +49,11 @@ public enum TimeExpression {
                 bad += 1
             }
             if bad == count, bytes.contains(where: ByteText.isDigit) {
-                throw .at(0, "time \(ByteText.quote(bytes[0..<count])) is out of range")
+                throw .atOffset(0, "time \(ByteText.quote(bytes[0..<count])) is out of range")
             }
-            throw .at(bad, "unexpected \(ByteText.describe(bytes, at: bad)) in Unix seconds, " + expected)
+            throw .atOffset(bad, "unexpected \(ByteText.describe(bytes, at: bad)) in Unix seconds, " + expected)
         }
-        throw .at(0, "unexpected \(ByteText.describe(bytes, at: 0)), " + expected)
+        throw .atOffset(0, "unexpected \(ByteText.describe(bytes, at: 0)), " + expected)
     }
 
     static func parseRFC3339(_ bytes: UnsafeRawBufferPointer) throws(ParseError) -> Int64 {
@@ -61,7 +62,7 @@ public enum TimeExpression {
             var value: Int64 = 0
             for k in 0..<digits {
                 guard index + k < bytes.count, ByteText.isDigit(bytes[index + k]) else {
-                    throw .at(index + k, "unexpected \(ByteText.describe(bytes, at: index + k)), expected \(what) (\(digits) digits)")
+                    throw .atOffset(index + k, "unexpected \(ByteText.describe(bytes, at: index + k)), expected \(what) (\(digits) digits)")
                 }
                 value = value * 10 + Int64(bytes[index + k] &- UInt8(ascii: "0"))
             }
@@ -70,13 +71,13 @@ public enum TimeExpression {
         }
         func expect(_ options: [UInt8], _ what: String) throws(ParseError) {
             guard index < bytes.count, options.contains(bytes[index]) else {
-                throw .at(index, "unexpected \(ByteText.describe(bytes, at: index)), expected \(what)")
+                throw .atOffset(index, "unexpected \(ByteText.describe(bytes, at: index)), expected \(what)")
             }
             index += 1
         }
         func range(_ value: Int64, _ start: Int, _ limit: ClosedRange<Int64>, _ what: String) throws(ParseError) {
             guard limit.contains(value) else {
-                throw .at(start, "\(what) \(value) out of range \(limit.lowerBound)-\(limit.upperBound)")
+                throw .atOffset(start, "\(what) \(value) out of range \(limit.lowerBound)-\(limit.upperBound)")
             }
         }
         let year = try number(4, "a year")
@@ -109,13 +110,13 @@ public enum TimeExpression {
                 index += 1
             }
             if index == fractionStart {
-                throw .at(index, "unexpected \(ByteText.describe(bytes, at: index)), expected fractional seconds after \".\"")
+                throw .atOffset(index, "unexpected \(ByteText.describe(bytes, at: index)), expected fractional seconds after \".\"")
             }
             for _ in min(index - fractionStart, 3)..<3 { milliseconds *= 10 }
         }
         var offsetMinutes: Int64 = 0
         guard index < bytes.count else {
-            throw .at(index, "unexpected end of input, expected a time zone offset (\"Z\" or like \"+01:00\")")
+            throw .atOffset(index, "unexpected end of input, expected a time zone offset (\"Z\" or like \"+01:00\")")
         }
         switch bytes[index] {
         case UInt8(ascii: "Z"), UInt8(ascii: "z"):
@@ -132,10 +133,10 @@ public enum TimeExpression {
             try range(offsetMinutesPart, start, 0...59, "offset minute")
             offsetMinutes = sign * (offsetHours * 60 + offsetMinutesPart)
         default:
-            throw .at(index, "unexpected \(ByteText.describe(bytes, at: index)), expected a time zone offset (\"Z\" or like \"+01:00\")")
+            throw .atOffset(index, "unexpected \(ByteText.describe(bytes, at: index)), expected a time zone offset (\"Z\" or like \"+01:00\")")
         }
         if index < bytes.count {
-            throw .at(index, "unexpected \(ByteText.describe(bytes, at: index)), expected end of input")
+            throw .atOffset(index, "unexpected \(ByteText.describe(bytes, at: index)), expected end of input")
         }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60

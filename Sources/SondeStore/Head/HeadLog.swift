@@ -27,9 +27,9 @@ final class HeadLog {
     private var pending = ByteWriter(capacity: 64 << 10)
     private var previousTimestamp: Int64 = 0
 
-    init(path: String, capacity: Int, create: Bool) throws(SondeError) {
+    init(path: String, capacity: Int, create: Bool, mode: StoreFile.Mode = .readWrite) throws(SondeError) {
         self.capacity = capacity
-        self.file = try StoreFile(path: path, mode: .readWrite, create: create)
+        self.file = try StoreFile(path: path, mode: mode, create: create)
         if create {
             try file.preallocate(size: capacity)
             try reset(generation: 1)
@@ -101,25 +101,25 @@ final class HeadLog {
         var damagedRegions = 0
         var damagedBytes = 0
         var unreadableFrames = 0
+        var damagedHeader = false
     }
 
     /// Reads the header and every valid frame; the writer continues after the last valid one.
-    /// Returns the generation found (0 when the header is damaged).
-    func read(report: inout ReadReport, _ body: (Entry) -> Void) throws(SondeError) -> UInt64 {
-        if try file.size < capacity { try file.preallocate(size: capacity) }
+    /// Returns the generation found. When the header is damaged, the frames are read as of
+    /// `expectedGeneration` (the newest snapshot's, which the log normally continues); 0 when even
+    /// that finds nothing.
+    func read(expectedGeneration: UInt64, report: inout ReadReport, _ body: (Entry) -> Void) throws(SondeError) -> UInt64 {
         let bytes = try file.read(at: 0, count: capacity)
-        let found = bytes.withUnsafeBytes { raw -> UInt64 in
-            guard Array(raw[0..<8]) == HeadLog.magic else { return 0 }
-            var reader = ByteReader(raw, offset: 8)
-            guard let generation = try? reader.readUInt64(), let stored = try? reader.readUInt32(),
-                  stored == Checksum.crc32(UnsafeRawBufferPointer(rebasing: raw[0..<16]), seed: 0)
-            else { return 0 }
-            return generation
+        guard bytes.count >= HeadLog.headerBytes else {
+            report.damagedHeader = true
+            return 0
         }
-        generation = found
-        guard found > 0 else { return 0 }
+        let found = bytes.withUnsafeBytes { HeadLog.decodeHeader($0) } ?? 0
+        let seed = found > 0 ? found : expectedGeneration
+        report.damagedHeader = found == 0
+        generation = seed
         writeOffset = bytes.withUnsafeBytes { raw in
-            RecordFraming.scan(raw, from: HeadLog.headerBytes, seed: found) { event in
+            RecordFraming.scan(raw, from: HeadLog.headerBytes, seed: seed) { event in
                 switch event {
                 case .damaged(let range):
                     report.damagedRegions += 1
@@ -134,7 +134,23 @@ final class HeadLog {
                 }
             }
         }
-        return found
+        return seed
+    }
+
+    /// The generation in the header, 0 when the header is damaged (read before the snapshots, whose
+    /// own damaged headers it can stand in for).
+    func headerGeneration() throws(SondeError) -> UInt64 {
+        let bytes = try file.read(at: 0, count: HeadLog.headerBytes)
+        return bytes.withUnsafeBytes { HeadLog.decodeHeader($0) } ?? 0
+    }
+
+    static func decodeHeader(_ raw: UnsafeRawBufferPointer) -> UInt64? {
+        guard raw.count >= 20, Array(raw[0..<8]) == HeadLog.magic else { return nil }
+        var reader = ByteReader(raw, offset: 8)
+        guard let generation = try? reader.readUInt64(), let stored = try? reader.readUInt32(),
+              stored == Checksum.crc32(UnsafeRawBufferPointer(rebasing: raw[0..<16]), seed: 0), generation > 0
+        else { return nil }
+        return generation
     }
 
     /// Decodes one frame's entries; false if the frame's content is malformed (then none of its

@@ -131,17 +131,28 @@ enum HeadSnapshot {
         var trailer: Trailer
         var series: [(UInt32, SeriesHeads)]
         var damagedFrames: Int
+        var damagedHeader = false
     }
 
-    /// Reads a slot; nil when it holds no complete snapshot.
-    static func load(_ file: StoreFile, slot: Int) throws(SondeError) -> Loaded? {
+    /// Reads a slot; nil when it holds no complete snapshot. When the header is damaged the slot is
+    /// read as of `fallbackGeneration` (the head log's, which names the newest snapshot).
+    static func load(_ file: StoreFile, slot: Int, fallbackGeneration: UInt64 = 0) throws(SondeError) -> Loaded? {
         let size = try file.size
         guard size >= headerBytes else { return nil }
         let headerRead = try file.read(at: 0, count: headerBytes)
         let header = headerRead.withUnsafeBytes { raw in
             decodeHeader(raw).map { ($0.generation, $0.length) }
         }
-        guard let (generation, length) = header.flatMap({ $0.1 <= size ? $0 : nil }) else { return nil }
+        let generation: UInt64
+        let length: Int
+        var damagedHeader = false
+        if let (found, foundLength) = header, foundLength <= size {
+            (generation, length) = (found, foundLength)
+        } else if fallbackGeneration > 0, headerRead.contains(where: { $0 != 0 }) {
+            (generation, length, damagedHeader) = (fallbackGeneration, size, true)
+        } else {
+            return nil
+        }
         let bytes = try file.read(at: 0, count: length)
         return bytes.withUnsafeBytes { raw -> Loaded? in
             var series: [(UInt32, SeriesHeads)] = []
@@ -165,7 +176,7 @@ enum HeadSnapshot {
                 }
             }
             guard let trailer else { return nil }
-            return Loaded(generation: generation, slot: slot, trailer: trailer, series: series, damagedFrames: damaged)
+            return Loaded(generation: generation, slot: slot, trailer: trailer, series: series, damagedFrames: damaged, damagedHeader: damagedHeader)
         }
     }
 }

@@ -50,7 +50,7 @@ public final class OpenMetricsImporter {
                     if let known = table.lookup(text) {
                         ref = known
                     } else {
-                        let labels = try OpenMetricsParser.parseSeries(text)
+                        let labels = try OpenMetricsParser.parseSeries(text, fileName: path, lineNumber: number, columnOffset: series.lowerBound)
                         ref = store.seriesRef(labels)
                         if let ref { table.insert(text, ref); newSeries += 1 }
                     }
@@ -100,9 +100,10 @@ struct SeriesTextTable {
             let entry = entries[index]
             if entry.hash == hash && entry.length == text.count {
                 let equal = arena.withUnsafeBytes { arenaBytes in
-                    memcmp(arenaBytes.baseAddress! + entry.offset, text.baseAddress!, text.count) == 0
+                    guard let stored = arenaBytes.baseAddress, let wanted = text.baseAddress else { return true }  // both empty
+                    return memcmp(stored + entry.offset, wanted, text.count) == 0
                 }
-                if equal || text.count == 0 { return entry.ref }
+                if equal { return entry.ref }
             }
             slot = (slot + 1) & (slots.count - 1)
         }

@@ -64,14 +64,24 @@ final class RingFile {
         var damagedBytes = 0
         var unreadableSegments = 0
         var resealedSegments = 0
+        var rewrittenHeaders = 0
         var fileWasShort = false
     }
 
-    init(path: String, tier: Tier, ringBytes: Int, segmentBytes: Int, create: Bool) throws(SondeError) {
+    /// Whether the segment in `slot` has a trailer or a first record valid under `sequence`.
+    private func segmentChecksOut(slot: Int, sequence: UInt64) throws(SondeError) -> Bool {
+        let base = slot * segmentBytes
+        let trailer = try file.read(at: base + segmentBytes - SegmentFormat.trailerBytes, count: SegmentFormat.trailerBytes)
+        if trailer.withUnsafeBytes({ SegmentFormat.decodeTrailer($0, sequence: sequence, segmentBytes: segmentBytes) }) != nil { return true }
+        let start = try file.read(at: base, count: min(segmentBytes, 1 << 16))
+        return start.withUnsafeBytes { RecordFraming.frame(in: $0, at: SegmentFormat.headerBytes, seed: sequence) != nil }
+    }
+
+    init(path: String, tier: Tier, ringBytes: Int, segmentBytes: Int, create: Bool, mode: StoreFile.Mode = .readWrite) throws(SondeError) {
         self.tier = tier
         self.segmentBytes = segmentBytes
         self.segmentCount = ringBytes / segmentBytes
-        self.file = try StoreFile(path: path, mode: .readWrite, create: create)
+        self.file = try StoreFile(path: path, mode: mode, create: create)
         self.segments = Array(repeating: SegmentInfo(), count: segmentCount)
     }
 
@@ -86,15 +96,45 @@ final class RingFile {
             if repair { try file.preallocate(size: segmentCount * segmentBytes) }
         }
         var newest: Int?
+        var damagedHeaders: [Int] = []
         for slot in 0..<segmentCount {
             let base = slot * segmentBytes
             let headerBytes = try file.read(at: base, count: SegmentFormat.headerBytes)
             guard let header = headerBytes.withUnsafeBytes({ SegmentFormat.decodeHeader($0) }),
                   header.segmentBytes == segmentBytes, header.tier == UInt8(tier.rawValue)
             else {
-                if headerBytes.contains(where: { $0 != 0 }) { report.unreadableSegments += 1 }
+                if headerBytes.contains(where: { $0 != 0 }) { damagedHeaders.append(slot) }
                 continue
             }
+            segments[slot].sequence = header.sequence
+        }
+        // A damaged header hides the segment's sequence, which seeds all its checksums. Segments are
+        // written in slot order, so a neighbour's sequence ± 1 is the candidate; the one under which
+        // the trailer or the first record checks out is right, and the header is written again.
+        for slot in damagedHeaders {
+            var candidates: [UInt64] = []
+            let previous = segments[(slot + segmentCount - 1) % segmentCount].sequence
+            let next = segments[(slot + 1) % segmentCount].sequence
+            if previous > 0 { candidates.append(previous + 1) }
+            if next > 1 { candidates.append(next - 1) }
+            var found: UInt64?
+            for candidate in candidates where found == nil {
+                if try segmentChecksOut(slot: slot, sequence: candidate) { found = candidate }
+            }
+            guard let sequence = found else {
+                report.unreadableSegments += 1
+                continue
+            }
+            segments[slot].sequence = sequence
+            report.rewrittenHeaders += 1
+            if repair {
+                let header = SegmentFormat.encode(SegmentFormat.Header(tier: UInt8(tier.rawValue), sequence: sequence, segmentBytes: segmentBytes))
+                try file.write(header, at: slot * segmentBytes)
+            }
+        }
+        for slot in 0..<segmentCount where segments[slot].sequence > 0 {
+            let base = slot * segmentBytes
+            let header = SegmentFormat.Header(tier: UInt8(tier.rawValue), sequence: segments[slot].sequence, segmentBytes: segmentBytes)
             var info = SegmentInfo(sequence: header.sequence)
             let trailerBytes = try file.read(at: base + segmentBytes - SegmentFormat.trailerBytes, count: SegmentFormat.trailerBytes)
             if let trailer = trailerBytes.withUnsafeBytes({

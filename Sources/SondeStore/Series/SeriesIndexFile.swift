@@ -11,51 +11,52 @@ final class SeriesIndexFile {
 
     let file: StoreFile
     let capacity: Int
-    /// Seeds record checksums; random per store so records from another store's file never match.
-    private(set) var seed: UInt64 = 0
+    /// Seeds record checksums. Fixed, so that a damaged header costs nothing: the file is never
+    /// reset or wrapped, so no stale records can be mistaken for live ones.
+    static let seed: UInt64 = 0x5E12_1E5D
+    /// Series per batch record: a damaged record loses at most this many names.
+    static let maxSeriesPerBatch = 32
     private(set) var writeOffset = SeriesIndexFile.headerBytes
 
     struct LoadReport {
         var damagedRegions = 0
         var damagedBytes = 0
         var unreadableBatches = 0
+        var damagedHeader = false
     }
 
-    init(path: String, capacity: Int, create: Bool) throws(SondeError) {
+    init(path: String, capacity: Int, create: Bool, mode: StoreFile.Mode = .readWrite) throws(SondeError) {
         self.capacity = capacity
-        self.file = try StoreFile(path: path, mode: .readWrite, create: create)
+        self.file = try StoreFile(path: path, mode: mode, create: create)
         if create {
             try file.preallocate(size: capacity)
-            seed = UInt64.random(in: 1...UInt64.max)
-            var header = ByteWriter(capacity: SeriesIndexFile.headerBytes)
-            header.writeBytes(SeriesIndexFile.magic)
-            header.writeUInt64(seed)
-            let crc = header.bytes.withUnsafeBytes { Checksum.crc32($0, seed: 0) }
-            header.writeUInt32(crc)
-            header.writeBytes([UInt8](repeating: 0, count: SeriesIndexFile.headerBytes - header.count))
-            try file.write(header.bytes, at: 0)
-            try file.sync()
+            try writeHeader()
         }
     }
 
-    /// Reads every batch; calls `body` for each series in file order.
-    func load(report: inout LoadReport, _ body: (UInt32, Labels) -> Void) throws(SondeError) {
-        if try file.size < capacity { try file.preallocate(size: capacity) }
+    static var header: [UInt8] {
+        var header = ByteWriter(capacity: SeriesIndexFile.headerBytes)
+        header.writeBytes(SeriesIndexFile.magic)
+        header.writeBytes([UInt8](repeating: 0, count: SeriesIndexFile.headerBytes - header.count))
+        return header.bytes
+    }
+
+    func writeHeader() throws(SondeError) {
+        try file.write(SeriesIndexFile.header, at: 0)
+        try file.sync()
+    }
+
+    /// Reads every batch; calls `body` for each series in file order. With `repair`, a short file
+    /// is extended again and a damaged header rewritten.
+    func load(repair: Bool, report: inout LoadReport, _ body: (UInt32, Labels) -> Void) throws(SondeError) {
+        if repair, try file.size < capacity { try file.preallocate(size: capacity) }
         let bytes = try file.read(at: 0, count: capacity)
-        let header = bytes.withUnsafeBytes { raw -> UInt64? in
-            guard Array(raw[0..<8]) == SeriesIndexFile.magic else { return nil }
-            var reader = ByteReader(raw, offset: 8)
-            guard let seed = try? reader.readUInt64(), let stored = try? reader.readUInt32(),
-                  stored == Checksum.crc32(UnsafeRawBufferPointer(rebasing: raw[0..<16]), seed: 0)
-            else { return nil }
-            return seed
+        if bytes.count < SeriesIndexFile.headerBytes || Array(bytes[0..<SeriesIndexFile.headerBytes]) != SeriesIndexFile.header {
+            report.damagedHeader = true
+            if repair { try writeHeader() }
         }
-        guard let seed = header else {
-            throw SondeError(.corrupt, "\(file.path): the series index header is damaged; the store cannot name its series")
-        }
-        self.seed = seed
         writeOffset = bytes.withUnsafeBytes { raw in
-            RecordFraming.scan(raw, from: SeriesIndexFile.headerBytes, seed: seed) { event in
+            RecordFraming.scan(raw, from: SeriesIndexFile.headerBytes, seed: SeriesIndexFile.seed) { event in
                 switch event {
                 case .damaged(let range):
                     report.damagedRegions += 1
@@ -72,8 +73,19 @@ final class SeriesIndexFile {
         }
     }
 
-    /// Appends a batch; false when the file has no room left for it.
+    /// Appends the series in records of at most `maxSeriesPerBatch`; false when the file has no
+    /// room left (the records written before that stay).
     func append(_ batch: [(ref: UInt32, labels: Labels)]) throws(SondeError) -> Bool {
+        var start = 0
+        while start < batch.count {
+            let end = min(start + SeriesIndexFile.maxSeriesPerBatch, batch.count)
+            guard try appendRecord(batch[start..<end]) else { return false }
+            start = end
+        }
+        return true
+    }
+
+    private func appendRecord(_ batch: ArraySlice<(ref: UInt32, labels: Labels)>) throws(SondeError) -> Bool {
         var raw = ByteWriter()
         raw.writeVarint(batch.count)
         for (ref, labels) in batch {
@@ -95,7 +107,7 @@ final class SeriesIndexFile {
             body.writeBytes(raw.bytes)
         }
         var framed: [UInt8] = []
-        RecordFraming.append(kind: .seriesBatch, body: body.bytes, seed: seed, to: &framed)
+        RecordFraming.append(kind: .seriesBatch, body: body.bytes, seed: SeriesIndexFile.seed, to: &framed)
         guard writeOffset + framed.count <= capacity else { return false }
         try file.write(framed, at: writeOffset)
         writeOffset += framed.count

@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// A scratch directory removed when the test ends.
-final class ScratchDirectory {
+final class LineReaderScratch {
     let path: String
     private var files: [String] = []
 
@@ -59,7 +59,7 @@ final class ScratchDirectory {
     }
 }
 
-@Suite struct LineReaderTests {
+@Suite struct ImportLineReaderTests {
     func lines(_ path: String, blockSize: Int = LineReader.defaultBlockSize, maxLineLength: Int = LineReader.defaultMaxLineLength)
         throws -> [(String, Int)]
     {
@@ -70,7 +70,7 @@ final class ScratchDirectory {
     }
 
     @Test func plainAndGzipReadTheSame() throws {
-        let scratch = ScratchDirectory()
+        let scratch = LineReaderScratch()
         let content = Array("a 1 1\nb 2 2\r\n\n# EOF".utf8)
         for path in [scratch.write("plain.om", content), scratch.writeGzip("packed.om.gz", content)] {
             let result = try lines(path)
@@ -80,7 +80,7 @@ final class ScratchDirectory {
     }
 
     @Test func trailingNewlineAddsNoEmptyLine() throws {
-        let scratch = ScratchDirectory()
+        let scratch = LineReaderScratch()
         #expect(try lines(scratch.write("a", Array("x\n".utf8))).map(\.0) == ["x"])
         #expect(try lines(scratch.write("b", Array("x\n\n".utf8))).map(\.0) == ["x", ""])
         #expect(try lines(scratch.write("c", [])).isEmpty)
@@ -91,7 +91,7 @@ final class ScratchDirectory {
     }
 
     @Test func linesSpanningBlocks() throws {
-        let scratch = ScratchDirectory()
+        let scratch = LineReaderScratch()
         var generator = ReaderRandom(seed: 99)
         var expected: [String] = []
         var content: [UInt8] = []
@@ -113,7 +113,7 @@ final class ScratchDirectory {
     }
 
     @Test func overlongLinesAreErrors() throws {
-        let scratch = ScratchDirectory()
+        let scratch = LineReaderScratch()
         let exact = scratch.write("exact", Array("0123456789\nshort\n".utf8))
         #expect(try lines(exact, blockSize: 4, maxLineLength: 10).map(\.0) == ["0123456789", "short"])
         let long = scratch.write("long", Array("ok\n0123456789A\nnext\n".utf8))
@@ -129,7 +129,7 @@ final class ScratchDirectory {
     }
 
     @Test func missingFileAndDirectory() {
-        let scratch = ScratchDirectory()
+        let scratch = LineReaderScratch()
         let missing = scratch.path + "/missing.om"
         do {
             _ = try LineReader(path: missing)
@@ -157,7 +157,7 @@ final class ScratchDirectory {
     }
 
     @Test func corruptGzipIsReported() throws {
-        let scratch = ScratchDirectory()
+        let scratch = LineReaderScratch()
         let good = scratch.writeGzip("good.gz", bigText())
         var bytes = scratch.read(good)
         #expect(bytes.count > 10_000)
@@ -173,7 +173,7 @@ final class ScratchDirectory {
     }
 
     @Test func truncatedGzipIsReported() throws {
-        let scratch = ScratchDirectory()
+        let scratch = LineReaderScratch()
         let good = scratch.writeGzip("good.gz", bigText())
         let bytes = scratch.read(good)
         let truncated = scratch.write("truncated.gz", Array(bytes.prefix(bytes.count / 2)))
@@ -190,7 +190,7 @@ final class ScratchDirectory {
     }
 
     @Test func progressReachesTheFileSize() throws {
-        let scratch = ScratchDirectory()
+        let scratch = LineReaderScratch()
         let content = bigText()
         for path in [scratch.write("p.om", content), scratch.writeGzip("p.om.gz", content)] {
             let reader = try LineReader(path: path, blockSize: 16_384)
@@ -212,7 +212,7 @@ final class ScratchDirectory {
 
     @Test func bodyErrorsStopReadingAndAReaderReadsOnce() throws {
         struct Stop: Error {}
-        let scratch = ScratchDirectory()
+        let scratch = LineReaderScratch()
         let path = scratch.write("x", Array("a\nb\nc\n".utf8))
         let reader = try LineReader(path: path)
         var seen: [Int] = []
@@ -227,7 +227,7 @@ final class ScratchDirectory {
     }
 
     @Test func readerFeedsTheParser() throws {
-        let scratch = ScratchDirectory()
+        let scratch = LineReaderScratch()
         let path = scratch.writeGzip("in.om.gz", Array("# TYPE up gauge\r\nup{job=\"a\"} 1 1795331271.5\r\n\r\nup{job=\"b\"} 0 1795331272\r\n# EOF\r\n".utf8))
         let reader = try LineReader(path: path)
         var parser = OpenMetricsParser(fileName: path)

@@ -2,7 +2,7 @@ import SondeCore
 import SondeStore
 import Testing
 
-@Suite struct OpenMetricsParserTests {
+@Suite struct ImportOpenMetricsParserTests {
     /// Parses `text` as one line with a fresh parser.
     func parse(_ text: String, lineNumber: Int = 1) throws(ParseError) -> OpenMetricsLine {
         var parser = OpenMetricsParser(fileName: "in.om")
@@ -339,5 +339,49 @@ struct ImportFuzzRandom: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+@Suite struct ImportRealCaptureTests {
+    /// `Tests/SondeStoreTests/Fixtures/hostdump-excerpt.om.gz`: a real node_exporter + postgres_exporter
+    /// capture (label values with spaces, `#`, `@`, parentheses and empty values).
+    static var fixture: String {
+        var path = #filePath
+        for _ in 0..<2 {
+            if let slash = path.lastIndex(of: "/") { path = String(path[..<slash]) }
+        }
+        return path + "/Fixtures/hostdump-excerpt.om.gz"
+    }
+
+    @Test func everyLineOfTheCaptureParses() throws {
+        let reader = try LineReader(path: Self.fixture)
+        var parser = OpenMetricsParser(fileName: Self.fixture)
+        var seriesTexts: [[UInt8]: Labels] = [:]
+        var samples = 0
+        var timestamps: Set<Int64> = []
+        var lastLine = 0
+        try reader.forEachLine { line, number in
+            lastLine = number
+            guard case .sample(let series, _, let timestamp) = try parser.parseLine(line, lineNumber: number) else { return }
+            samples += 1
+            timestamps.insert(timestamp)
+            let key = Array(line[series])
+            if seriesTexts[key] == nil {
+                seriesTexts[key] = try OpenMetricsParser.parseSeries(
+                    UnsafeRawBufferPointer(rebasing: line[series]), fileName: Self.fixture, lineNumber: number, columnOffset: 0)
+            }
+        }
+        try parser.finish(lineNumber: lastLine + 1)
+        #expect(lastLine == 20_161)
+        #expect(samples == 20_160)
+        #expect(seriesTexts.count == 1008)
+        #expect(timestamps.min() == 1_795_331_271_000 && timestamps.max() == 1_795_331_290_000 && timestamps.count == 20)
+        let uname = seriesTexts.values.first { $0.metricName == "node_uname_info" }
+        #expect(uname?["version"] == "#1 SMP PREEMPT_DYNAMIC @0")
+        #expect(uname?["domainname"] == "(none)")
+        let os = seriesTexts.values.first { $0.metricName == "node_os_info" }
+        #expect(os?["pretty_name"] == "Debian GNU/Linux 12 (bookworm)")
+        #expect(os?["id_like"] == nil)  // empty value = no label
+        #expect(reader.bytesConsumed == reader.fileSize)
     }
 }

@@ -2,7 +2,7 @@ import Testing
 @testable import SondeStore
 
 @Suite("Codec: bit writer and reader")
-struct BitIOTests {
+struct CodecBitIOTests {
     @Test("random fields of 0...64 bits read back as written")
     func roundTrip() {
         var rng = CodecTestRNG(seed: 1)

@@ -2,7 +2,7 @@ import Testing
 @testable import SondeStore
 
 @Suite("Codec: sealed chunk")
-struct SealedChunkTests {
+struct CodecSealedChunkTests {
     @Test("random and adversarial chunks round-trip bit for bit with a matching summary")
     func roundTrip() throws {
         var rng = CodecTestRNG(seed: 20)

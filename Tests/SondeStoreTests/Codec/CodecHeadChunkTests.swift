@@ -2,7 +2,7 @@ import Testing
 @testable import SondeStore
 
 @Suite("Codec: head chunk")
-struct HeadChunkTests {
+struct CodecHeadChunkTests {
     @Test("random and adversarial series round-trip bit for bit, directly and through a snapshot")
     func roundTrip() throws {
         var rng = CodecTestRNG(seed: 10)

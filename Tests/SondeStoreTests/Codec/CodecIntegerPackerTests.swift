@@ -2,7 +2,7 @@ import Testing
 @testable import SondeStore
 
 @Suite("Codec: integer packer")
-struct IntegerPackerTests {
+struct CodecIntegerPackerTests {
     static func sequence(_ style: Int, _ n: Int, _ rng: inout CodecTestRNG) -> [Int64] {
         switch style % 8 {
         case 0: return Array(repeating: 0, count: n)
