@@ -47,7 +47,8 @@ let package = Package(
             dependencies: ["SondeStore", "SondeCore", "sonde-store-stress"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "sondeTests", dependencies: ["SondeCore"]),
+        // Runs the built `sonde` binary as a user would.
+        .testTarget(name: "sondeTests", dependencies: ["sonde"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -51,6 +51,10 @@ public enum ValueFormat {
         if value.isNaN { return "NaN" }
         if value == .infinity { return "+Inf" }
         if value == -.infinity { return "-Inf" }
+        // Whole numbers print without ".0", as Prometheus prints them; -0 keeps its sign.
+        if value == value.rounded(), abs(value) < 1e15 {
+            return value.sign == .minus && value == 0 ? "-0" : String(Int64(value))
+        }
         return value.description
     }
 }

@@ -9,7 +9,7 @@ struct SondeCommand: ParsableCommand {
             Examples:
               sonde run                                  start the agent (data in ./sonde-data)
               sonde import dump.om.gz                    backfill OpenMetrics text with timestamps
-              sonde query 'node_load1' --start -1h       raw samples of the last hour
+              sonde query 'node_load1' --start now-1h       raw samples of the last hour
               sonde store stats                          what the store holds, per tier
             """,
         subcommands: [RunCommand.self, ImportCommand.self, QueryCommand.self, StoreCommand.self]

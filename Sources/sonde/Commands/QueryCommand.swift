@@ -8,14 +8,14 @@ struct QueryCommand: ParsableCommand {
         abstract: "Read series from the store: raw samples, or values at step-aligned instants.",
         discussion: """
             SELECTOR is a Prometheus series selector: name{a="x",b=~"re.*",c!="y",d!~"z"}.
-            T is RFC 3339 (2026-11-22T07:00:00Z), unix seconds (1795331271.5), now, or relative (-1h, now-30m).
+            T is RFC 3339 (2026-11-22T07:00:00Z), unix seconds (1795331271.5), now, or relative to now (now-1h; a bare -1h needs --start=-1h).
             Without --step every stored sample in the range is printed; with it, the value at each step
             (the latest sample within 5 minutes, as Prometheus does). The tier is chosen from range and
             step unless --tier names one.
 
             Examples:
-              sonde query node_load1 --start -15m
-              sonde query 'node_cpu_seconds_total{mode="idle",cpu="0"}' --start -24h --step 1m --format csv
+              sonde query node_load1 --start now-15m
+              sonde query 'node_cpu_seconds_total{mode="idle",cpu="0"}' --start now-24h --step 1m --format csv
               sonde query 'up{job=~"node|postgres"}' --start 2026-11-01T00:00:00Z --end now --step 1h --format json
             """
     )
