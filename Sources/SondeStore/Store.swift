@@ -125,10 +125,9 @@ public final class Store: Sendable {
 
     /// Appends many samples under one lock acquisition.
     public func append(_ batch: SampleBatch) {
+        let refs = batch.refs.map(\.value)
         engine.withLock { engine in
-            for index in batch.refs.indices {
-                engine.append(ref: batch.refs[index].value, timestamp: batch.timestamps[index], value: batch.values[index])
-            }
+            engine.append(refs: refs, timestamps: batch.timestamps, values: batch.values)
         }
     }
 

@@ -124,7 +124,7 @@ extension StoreEngine {
             seal(tier, ref, &heads[Int(ref)][tier])
         case .rollupFlush(let tier, let ref):
             guard Int(ref) < heads.count, tier != .raw else { return }
-            emitRollup(tier, index: Int(ref))
+            emitRollup(tier, &heads[Int(ref)], ref: ref)
         }
     }
 }

@@ -122,20 +122,43 @@ final class StoreEngine {
             reject(.invalidSeries)
             return nil
         }
+        // One exclusive access to the series' heads for the whole append: no copies of the open
+        // chunks, no per-field access checks. Nothing below touches `heads` itself.
+        return heads.withUnsafeMutableBufferPointer { buffer in
+            append(&buffer[index], ref: ref, timestamp: timestamp, value: value)
+        }
+    }
+
+    /// Appends a batch under one access to the heads.
+    func append(refs: [UInt32], timestamps: [Int64], values: [Double]) {
+        let count = heads.count
+        heads.withUnsafeMutableBufferPointer { buffer in
+            for position in refs.indices {
+                let index = Int(refs[position])
+                guard index < count else {
+                    reject(.invalidSeries)
+                    continue
+                }
+                append(&buffer[index], ref: refs[position], timestamp: timestamps[position], value: values[position])
+            }
+        }
+    }
+
+    private func append(_ series: inout SeriesHeads, ref: UInt32, timestamp: Int64, value: Double) -> RejectReason? {
         let bits = value.bitPattern
-        if let reason = admit(.raw, ref, &heads[index].raw, timestamp: timestamp, bits: bits) {
+        if let reason = admit(.raw, ref, &series.raw, timestamp: timestamp, bits: bits) {
             reject(reason)
             return reason
         }
-        if heads[index].raw.chunk == nil { heads[index].raw.chunk = HeadChunk(columnCount: 1) }
-        heads[index].raw.chunk?.append(timestamp: timestamp, value: value)
-        heads[index].raw.lastTimestamp = timestamp
-        heads[index].raw.lastBits = bits
+        if series.raw.chunk == nil { series.raw.chunk = HeadChunk(columnCount: 1) }
+        series.raw.chunk?.append(timestamp: timestamp, value: value)
+        series.raw.lastTimestamp = timestamp
+        series.raw.lastBits = bits
         if options.headLogEnabled && !replaying { headLog.logSample(ref: ref, timestamp: timestamp, value: value) }
         counters.samplesAppended += 1
         if !StaleMarker.isStale(value) {
-            feedRollup(.minute, index: index, timestamp: timestamp, value: value)
-            feedRollup(.hour, index: index, timestamp: timestamp, value: value)
+            feedRollup(.minute, &series, ref: ref, timestamp: timestamp, value: value)
+            feedRollup(.hour, &series, ref: ref, timestamp: timestamp, value: value)
         }
         return nil
     }
@@ -148,43 +171,44 @@ final class StoreEngine {
             if let chunk = head.chunk, chunk.count > 0, timestamp >= chunk.firstTimestamp { return .outOfOrder }
             seal(tier, ref, &head)
             counters.backfillChunks += 1
-        } else if !replaying, let chunk = head.chunk {
+        } else if !replaying, let count = head.chunk?.count {
             let limit = tier == .raw ? options.maxSamplesPerChunk : options.maxPointsPerRollupChunk
-            if chunk.count >= min(limit, SealedChunk.maxSamples) || chunk.encodedByteCount >= options.maxOpenChunkBytes {
+            if count >= min(limit, SealedChunk.maxSamples) || (head.chunk?.encodedByteCount ?? 0) >= options.maxOpenChunkBytes {
                 seal(tier, ref, &head)
             }
         }
         return nil
     }
 
-    private func feedRollup(_ tier: Tier, index: Int, timestamp: Int64, value: Double) {
+    private func feedRollup(_ tier: Tier, _ series: inout SeriesHeads, ref: UInt32, timestamp: Int64, value: Double) {
         let bucket = RollupAccumulator.bucket(of: timestamp, resolution: tier.resolution)
-        if heads[index][rollup: tier].active && heads[index][rollup: tier].bucket == bucket {
-            heads[index][rollup: tier].add(timestamp: timestamp, value: value)
+        let accumulator = series[rollup: tier]
+        if accumulator.active && accumulator.bucket == bucket {
+            series[rollup: tier].add(timestamp: timestamp, value: value)
             return
         }
-        if heads[index][rollup: tier].active { emitRollup(tier, index: index) }
-        heads[index][rollup: tier].start(bucket: bucket, timestamp: timestamp, value: value)
+        if accumulator.active { emitRollup(tier, &series, ref: ref) }
+        series[rollup: tier].start(bucket: bucket, timestamp: timestamp, value: value)
     }
 
     /// Moves a rollup accumulator's point into the tier's head.
-    func emitRollup(_ tier: Tier, index: Int) {
-        let accumulator = heads[index][rollup: tier]
+    func emitRollup(_ tier: Tier, _ series: inout SeriesHeads, ref: UInt32) {
+        let accumulator = series[rollup: tier]
         guard accumulator.active else { return }
-        heads[index][rollup: tier].active = false
-        let ref = UInt32(index)
+        series[rollup: tier].active = false
         let bits = accumulator.last.bitPattern
-        if let reason = admit(tier, ref, &heads[index][tier], timestamp: accumulator.lastTimestamp, bits: bits) {
+        if let reason = admit(tier, ref, &series[tier], timestamp: accumulator.lastTimestamp, bits: bits) {
             // A backfill into a bucket that already has a later point: counted, the raw tier keeps it.
             if reason != .duplicate { reject(reason) }
             return
         }
-        if heads[index][tier].chunk == nil { heads[index][tier].chunk = HeadChunk(columnCount: tier.columnCount) }
-        accumulator.columns.withUnsafeBufferPointer { values in
-            heads[index][tier].chunk?.append(timestamp: accumulator.lastTimestamp, values: values)
+        if series[tier].chunk == nil { series[tier].chunk = HeadChunk(columnCount: tier.columnCount) }
+        let columns = accumulator.columns
+        columns.withUnsafeBufferPointer { values in
+            series[tier].chunk?.append(timestamp: accumulator.lastTimestamp, values: values)
         }
-        heads[index][tier].lastTimestamp = accumulator.lastTimestamp
-        heads[index][tier].lastBits = bits
+        series[tier].lastTimestamp = accumulator.lastTimestamp
+        series[tier].lastBits = bits
         counters.rollupPoints[tier, default: 0] += 1
     }
 
@@ -225,7 +249,7 @@ final class StoreEngine {
             let ref = UInt32(index)
             for tier in Tier.rollups where heads[index][rollup: tier].active {
                 if options.headLogEnabled && !replaying { headLog.logRollupFlush(tier: tier, ref: ref) }
-                emitRollup(tier, index: index)
+                emitRollup(tier, &heads[index], ref: ref)
             }
             for tier in Tier.allCases { seal(tier, ref, &heads[index][tier]) }
         }

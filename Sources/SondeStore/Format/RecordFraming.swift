@@ -87,10 +87,15 @@ enum RecordFraming {
                 validEnd = offset
                 continue
             }
-            // Resynchronise: look for the next offset where a valid frame starts.
+            // Resynchronise: look for the next offset where a valid frame starts. Preallocated files
+            // are mostly zeros past the data, so zero words are skipped eight bytes at a time.
             var probe = offset + 1
             var found: Frame?
             while probe < buffer.count {
+                if probe + 8 <= buffer.count && buffer.loadUnaligned(fromByteOffset: probe, as: UInt64.self) == 0 {
+                    probe += 8
+                    continue
+                }
                 if Kind(rawValue: buffer[probe]) != nil, let next = frame(in: buffer, at: probe, seed: seed) {
                     found = next
                     break
