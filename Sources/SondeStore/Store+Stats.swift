@@ -25,6 +25,19 @@ public struct StoreStats: Sendable {
 }
 
 extension Store {
+    /// Memory held by every open chunk of every tier: the boxed encoder state and its buffers
+    /// (what the per-series memory figure excludes).
+    public var openChunkMemoryBytes: Int {
+        engine.withLock { engine in
+            let boxBytes = 16 + MemoryLayout<HeadChunk>.size
+            return engine.heads.reduce(0) { total, series in
+                total + Tier.allCases.reduce(0) { sum, tier in
+                    sum + (series[tier].open.map { boxBytes + $0.chunk.allocatedByteCount } ?? 0)
+                }
+            }
+        }
+    }
+
     public func stats() throws(SondeError) -> StoreStats {
         struct Captured: Sendable {
             var budget: Int64

@@ -101,7 +101,7 @@ extension StoreEngine {
                 for tier in Tier.allCases {
                     let identity = ChunkIdentity(tier: tier, ref: UInt32(index), chunkSequence: heads[index][tier].chunkSequence)
                     guard chunksAfterSnapshot.contains(identity) else { continue }
-                    heads[index][tier].chunk = nil
+                    heads[index][tier].open = nil
                     heads[index][tier].chunkSequence &+= 1
                 }
             }

@@ -150,8 +150,8 @@ final class StoreEngine {
             reject(reason)
             return reason
         }
-        if series.raw.chunk == nil { series.raw.chunk = HeadChunk(columnCount: 1) }
-        series.raw.chunk?.append(timestamp: timestamp, value: value)
+        if series.raw.open == nil { series.raw.open = OpenChunk(HeadChunk(columnCount: 1)) }
+        series.raw.open?.chunk.append(timestamp: timestamp, value: value)
         series.raw.lastTimestamp = timestamp
         series.raw.lastBits = bits
         if options.headLogEnabled && !replaying { headLog.logSample(ref: ref, timestamp: timestamp, value: value) }
@@ -168,12 +168,12 @@ final class StoreEngine {
     private func admit(_ tier: Tier, _ ref: UInt32, _ head: inout TierHead, timestamp: Int64, bits: UInt64) -> RejectReason? {
         if head.lastTimestamp != .min && timestamp <= head.lastTimestamp {
             if timestamp == head.lastTimestamp { return bits == head.lastBits ? .duplicate : .duplicateTimestamp }
-            if let chunk = head.chunk, chunk.count > 0, timestamp >= chunk.firstTimestamp { return .outOfOrder }
+            if let open = head.open, open.chunk.count > 0, timestamp >= open.chunk.firstTimestamp { return .outOfOrder }
             seal(tier, ref, &head)
             counters.backfillChunks += 1
-        } else if !replaying, let count = head.chunk?.count {
+        } else if !replaying, let open = head.open {
             let limit = tier == .raw ? options.maxSamplesPerChunk : options.maxPointsPerRollupChunk
-            if count >= min(limit, SealedChunk.maxSamples) || (head.chunk?.encodedByteCount ?? 0) >= options.maxOpenChunkBytes {
+            if open.chunk.count >= min(limit, SealedChunk.maxSamples) || open.chunk.encodedByteCount >= options.maxOpenChunkBytes {
                 seal(tier, ref, &head)
             }
         }
@@ -181,31 +181,33 @@ final class StoreEngine {
     }
 
     private func feedRollup(_ tier: Tier, _ series: inout SeriesHeads, ref: UInt32, timestamp: Int64, value: Double) {
-        let bucket = RollupAccumulator.bucket(of: timestamp, resolution: tier.resolution)
         let accumulator = series[rollup: tier]
-        if accumulator.active && accumulator.bucket == bucket {
-            series[rollup: tier].add(timestamp: timestamp, value: value)
-            return
+        if accumulator.active {
+            let bucket = RollupAccumulator.bucket(of: timestamp, resolution: tier.resolution)
+            if bucket == RollupAccumulator.bucket(of: accumulator.lastTimestamp, resolution: tier.resolution) {
+                series[rollup: tier].add(timestamp: timestamp, value: value)
+                return
+            }
+            emitRollup(tier, &series, ref: ref)
         }
-        if accumulator.active { emitRollup(tier, &series, ref: ref) }
-        series[rollup: tier].start(bucket: bucket, timestamp: timestamp, value: value)
+        series[rollup: tier].start(timestamp: timestamp, value: value)
     }
 
     /// Moves a rollup accumulator's point into the tier's head.
     func emitRollup(_ tier: Tier, _ series: inout SeriesHeads, ref: UInt32) {
         let accumulator = series[rollup: tier]
         guard accumulator.active else { return }
-        series[rollup: tier].active = false
+        series[rollup: tier].clear()
         let bits = accumulator.last.bitPattern
         if let reason = admit(tier, ref, &series[tier], timestamp: accumulator.lastTimestamp, bits: bits) {
             // A backfill into a bucket that already has a later point: counted, the raw tier keeps it.
             if reason != .duplicate { reject(reason) }
             return
         }
-        if series[tier].chunk == nil { series[tier].chunk = HeadChunk(columnCount: tier.columnCount) }
+        if series[tier].open == nil { series[tier].open = OpenChunk(HeadChunk(columnCount: tier.columnCount)) }
         let columns = accumulator.columns
         columns.withUnsafeBufferPointer { values in
-            series[tier].chunk?.append(timestamp: accumulator.lastTimestamp, values: values)
+            series[tier].open?.chunk.append(timestamp: accumulator.lastTimestamp, values: values)
         }
         series[tier].lastTimestamp = accumulator.lastTimestamp
         series[tier].lastBits = bits
@@ -214,7 +216,7 @@ final class StoreEngine {
 
     /// Seals a head: re-encodes it in the best sealed encoding and appends it to the tier's ring.
     func seal(_ tier: Tier, _ ref: UInt32, _ head: inout TierHead) {
-        guard let chunk = head.chunk, chunk.count > 0 else { return }
+        guard let chunk = head.open?.chunk, chunk.count > 0 else { return }
         if options.headLogEnabled && !replaying { headLog.logSeal(tier: tier, ref: ref) }
         scratchTimestamps.removeAll(keepingCapacity: true)
         for index in scratchColumns.indices { scratchColumns[index].removeAll(keepingCapacity: true) }
@@ -238,7 +240,7 @@ final class StoreEngine {
             }
             counters.bytesWritten += rings[tier.rawValue].bytesWritten - before
         }
-        head.chunk = nil
+        head.open = nil
         head.chunkSequence &+= 1
         counters.chunksSealed[tier, default: 0] += 1
     }

@@ -5,6 +5,10 @@
 //   sonde-store-stress --data-dir DIR [--series N] [--start-step S] [--steps N] [--flush-every K] [--max-bytes B]
 //
 // Series i at step s holds `StressData.value(series: i, step: s)` at timestamp s * 1000.
+//
+// With --report-memory it appends --steps steps, then prints the process' resident memory per series
+// beyond the open chunks (VmRSS growth since before the first series, minus the open chunks' memory):
+//   sonde-store-stress --data-dir /tmp/m --series 10000 --steps 16 --report-memory
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,8 +33,19 @@ let flushEvery = argument("--flush-every", default: 10)
 var options = StoreOptions()
 options.maxBytes = Int64(argument("--max-bytes", default: 4 << 20))
 
+func residentBytes() -> Int {
+    guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 256)
+    guard fgets(&line, Int32(line.count), file) != nil else { return 0 }
+    let fields = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).split(separator: " ")
+    return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
+}
+
+let reportMemory = CommandLine.arguments.contains("--report-memory")
 do {
     let store = try Store.open(directory: directory, options: options)
+    let residentBefore = residentBytes()
     var refs: [SeriesRef] = []
     for index in 0..<seriesCount {
         guard let ref = store.seriesRef(Labels(name: "stress", ["series": String(index)])) else {
@@ -51,6 +66,12 @@ do {
             print("durable \(step)")
             fflush(nil)  // all streams: stdout is a pipe in the crash tests
         }
+    }
+    if reportMemory {
+        try store.flush()
+        let grown = residentBytes() - residentBefore
+        let open = store.openChunkMemoryBytes
+        print("series \(seriesCount): resident growth \(grown / seriesCount) bytes/series, open chunks \(open / seriesCount) bytes/series, beyond open chunks \((grown - open) / seriesCount) bytes/series")
     }
     try store.close()
 } catch {

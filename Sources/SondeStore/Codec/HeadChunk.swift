@@ -40,6 +40,14 @@ public struct HeadChunk: Sendable {
     /// Bytes held by the bit stream, for memory accounting.
     public var encodedByteCount: Int { writer.byteCount }
 
+    /// Heap bytes this chunk holds (buffers at their capacity, with the array headers), for memory
+    /// accounting; its inline size is `MemoryLayout<HeadChunk>.size`.
+    public var allocatedByteCount: Int {
+        let arrayHeader = 32
+        let columns = otherColumns.isEmpty ? 0 : arrayHeader + otherColumns.capacity * MemoryLayout<GorillaXOR>.stride
+        return arrayHeader + writer.bytes.capacity + columns
+    }
+
     // MARK: Appending
 
     @inline(__always)

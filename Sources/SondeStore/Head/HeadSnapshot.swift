@@ -58,7 +58,6 @@ enum HeadSnapshot {
             let rollup = heads[rollup: tier]
             body.writeUInt8(rollup.active ? 1 : 0)
             guard rollup.active else { continue }
-            body.writeSignedVarint(rollup.bucket)
             body.writeSignedVarint(rollup.lastTimestamp)
             for value in rollup.columns { body.writeDouble(value) }
         }
@@ -77,20 +76,19 @@ enum HeadSnapshot {
                 if try reader.readUInt8() == 1 {
                     let bytes = try reader.readLengthPrefixed()
                     guard let chunk = try? HeadChunk(serialized: bytes), chunk.columnCount == tier.columnCount else { return nil }
-                    head.chunk = chunk
+                    head.open = OpenChunk(chunk)
                 }
                 heads[tier] = head
             }
             for tier in Tier.rollups where try reader.readUInt8() == 1 {
                 var rollup = RollupAccumulator()
-                rollup.active = true
-                rollup.bucket = try reader.readSignedVarint()
                 rollup.lastTimestamp = try reader.readSignedVarint()
                 rollup.minimum = try reader.readDouble()
                 rollup.maximum = try reader.readDouble()
                 rollup.sum = try reader.readDouble()
                 rollup.count = try reader.readDouble()
                 rollup.last = try reader.readDouble()
+                guard rollup.count > 0 else { return nil }
                 heads[rollup: tier] = rollup
             }
             return (ref, heads)

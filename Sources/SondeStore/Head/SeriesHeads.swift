@@ -1,6 +1,12 @@
+/// An open chunk, boxed: a tier without one costs a pointer, not the encoder's state.
+final class OpenChunk {
+    var chunk: HeadChunk
+    init(_ chunk: HeadChunk) { self.chunk = chunk }
+}
+
 /// The open chunk of one series in one tier, and what the next appended point is checked against.
 struct TierHead {
-    var chunk: HeadChunk?
+    var open: OpenChunk?
     /// Sequence number of the open chunk (or of the next one when none is open). Chunks of a series
     /// and tier carry increasing numbers, which lets recovery tell whether a chunk reached its ring.
     var chunkSequence: UInt32 = 0
@@ -8,7 +14,9 @@ struct TierHead {
     var lastTimestamp: Int64 = .min
     var lastBits: UInt64 = 0
 
-    var isEmpty: Bool { (chunk?.count ?? 0) == 0 }
+    /// A copy of the open chunk (for readers and snapshots; writers go through `open`).
+    var chunk: HeadChunk? { open?.chunk }
+    var isEmpty: Bool { (open?.chunk.count ?? 0) == 0 }
 }
 
 /// The min, max, sum, count and last value of a series over one bucket of a rollup tier, built as
@@ -17,8 +25,6 @@ struct TierHead {
 ///
 /// Prometheus' staleness markers are not values and are left out.
 struct RollupAccumulator {
-    var active = false
-    var bucket: Int64 = 0
     var lastTimestamp: Int64 = 0
     var minimum = 0.0
     var maximum = 0.0
@@ -26,9 +32,10 @@ struct RollupAccumulator {
     var count = 0.0
     var last = 0.0
 
-    mutating func start(bucket: Int64, timestamp: Int64, value: Double) {
-        active = true
-        self.bucket = bucket
+    /// Whether it holds a bucket's samples (its bucket is that of `lastTimestamp`).
+    var active: Bool { count > 0 }
+
+    mutating func start(timestamp: Int64, value: Double) {
         lastTimestamp = timestamp
         minimum = value
         maximum = value
@@ -50,6 +57,8 @@ struct RollupAccumulator {
     }
 
     var columns: [Double] { [minimum, maximum, sum, count, last] }
+
+    mutating func clear() { count = 0 }
 
     static func bucket(of timestamp: Int64, resolution: Int64) -> Int64 {
         // Floor division, so negative timestamps land in the right bucket too.

@@ -1,0 +1,26 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The benchmarks live in their own package so that `make test` never builds the benchmark
+// harness. Run them with `make bench` (or `swift package benchmark` in this folder).
+let package = Package(
+    name: "sonde-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "sonde", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "StoreBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SondeStore", package: "sonde"),
+                .product(name: "SondeCore", package: "sonde"),
+            ],
+            path: "Benchmarks/StoreBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
