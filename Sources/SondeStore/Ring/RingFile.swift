@@ -16,10 +16,12 @@ struct SegmentInfo: Sendable {
 
     var isEmpty: Bool { sequence == 0 }
 
-    /// Bytes of the segment holding live data: header, records, index and trailer.
+    /// Bytes of the segment holding live data: header, records, index and trailer (for the open
+    /// segment, the index and trailer it will get when sealed).
     var usedBytes: Int {
         if isEmpty { return 0 }
-        return sealed ? indexOffset + indexLength + SegmentFormat.trailerBytes : dataEnd
+        if sealed { return indexOffset + indexLength + SegmentFormat.trailerBytes }
+        return dataEnd + RecordFraming.framedSize(bodyLength: chunkCount * SegmentFormat.indexEntryBytes) + SegmentFormat.trailerBytes
     }
 
     mutating func include(_ summary: SealedChunkSummary) {
