@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DATA_DIR ?= ./sonde-data
 
-.PHONY: deps build release run test bench clean
+.PHONY: deps build release run test bench fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -25,5 +25,12 @@ test: deps
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
 
+# libFuzzer harnesses for every parser of untrusted input (Fuzz/README.md): each runs FUZZ_SECONDS;
+# crashing inputs go to Fuzz/crashes/. One harness: Fuzz/run.sh TARGET SECONDS.
+FUZZ_SECONDS ?= 60
+
+fuzz: deps
+	SWIFT=$(SWIFT) Fuzz/run.sh all $(FUZZ_SECONDS)
+
 clean:
-	rm -rf .build Benchmarks/.build
+	rm -rf .build Benchmarks/.build Fuzz/.build-fuzz Fuzz/.work

@@ -13,7 +13,6 @@
 #   Fuzz/.build-fuzz/release/fuzz-TARGET Fuzz/crashes/TARGET/crash-…
 #
 # Environment: FUZZ_BUILD_DIR (default Fuzz/.build-fuzz), SWIFT (default swift),
-# FUZZ_SKIP_KNOWN=0 stops stepping around the crashes already reported (KNOWN ISSUE comments),
 # FUZZ_NO_BUILD=1 skips the build (e.g. to run several harnesses at once after `run.sh build`),
 # FUZZ_JOBS=N runs N workers per harness (libFuzzer -fork), for longer campaigns.
 set -euo pipefail
@@ -45,8 +44,6 @@ run() {
     # The Swift runtime's own crash backtracer trips ASan (stack-buffer-underflow in memserver_read)
     # after a trap; libFuzzer prints the stack anyway.
     export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=no}
-    # Step around crashes already reported (see the KNOWN ISSUE comments in the harnesses).
-    export FUZZ_SKIP_KNOWN=${FUZZ_SKIP_KNOWN:-1}
     "$binary" ".work/$target" "corpus/$target" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
         -artifact_prefix="crashes/$target/" -print_final_stats=1 \

@@ -71,13 +71,14 @@ public struct Labels: Hashable, Sendable, Sequence, CustomStringConvertible {
         guard value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == 10 }) else {
             return value
         }
+        // Unicode scalars, not Characters: "\r\n" is one Character and would hide its newline.
         var out = ""
-        for character in value {
-            switch character {
+        for scalar in value.unicodeScalars {
+            switch scalar {
             case "\\": out += "\\\\"
             case "\"": out += "\\\""
             case "\n": out += "\\n"
-            default: out.append(character)
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return out

@@ -118,15 +118,17 @@ struct StoreLayout: Equatable, Sendable {
                 let magic = try reader.readBytes(11)
                 guard Array(magic) == Array("SONDE-STORE".utf8), try reader.readUInt8() == formatVersion else { return nil }
                 let budget = try reader.readInt64()
-                let index = try reader.readCount(limit: Int.max)
-                let log = try reader.readCount(limit: Int.max)
-                let slot = try reader.readCount(limit: Int.max)
+                // Sizes from disk are bounded (1 PiB) so that sums of them cannot overflow.
+                let limit = 1 << 50
+                let index = try reader.readCount(limit: limit)
+                let log = try reader.readCount(limit: limit)
+                let slot = try reader.readCount(limit: limit)
                 let tiers = try reader.readCount(limit: 16)
                 guard tiers == Tier.allCases.count else { return nil }
                 var rings: [Int] = []
                 var segments: [Int] = []
                 for _ in 0..<tiers {
-                    rings.append(try reader.readCount(limit: Int.max))
+                    rings.append(try reader.readCount(limit: limit))
                     let segment = try reader.readCount(limit: 1 << 30)
                     guard segment >= 4096 else { return nil }
                     segments.append(segment)

@@ -38,10 +38,3 @@ public func text(_ data: UnsafePointer<UInt8>, _ size: Int) -> String {
 import Glibc
 #endif
 
-/// Whether to step around bugs already reported (each guarded spot names its crash file in
-/// Fuzz/crashes/). `run.sh` sets FUZZ_SKIP_KNOWN=1 so a campaign keeps looking for new bugs; run a
-/// harness binary directly (without it) to reproduce a known crash.
-public let skipKnownIssues: Bool = {
-    guard let value = getenv("FUZZ_SKIP_KNOWN") else { return false }
-    return String(cString: value) != "0"
-}()

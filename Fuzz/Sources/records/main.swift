@@ -52,10 +52,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         var sequence: UInt64 = 1
         if rest.count >= 16 { for i in 0..<8 { sequence |= UInt64(rest[8 + i]) << (8 * i) } }
         let bytes = mode & 8 == 0 ? patched(rest, count: SegmentFormat.trailerBytes, magic: SegmentFormat.trailerMagic, crcAt: 60, seed: sequence) : Array(rest)
-        // KNOWN ISSUE (Fuzz/crashes/records/segment-trailer-sample-count): a sample count >= 2^63
-        // traps in `Int(UInt64)` (SegmentFormat.swift:89). Skipped so the harness keeps looking for
-        // other bugs (with FUZZ_SKIP_KNOWN=1, as run.sh sets); delete once fixed.
-        if skipKnownIssues, bytes.count >= 48, bytes[47] >= 0x80 { return 0 }
         bytes.withUnsafeBufferPointer { withExactCopy($0) { raw in
             if let trailer = SegmentFormat.decodeTrailer(raw, sequence: sequence, segmentBytes: segmentBytes) {
                 check(trailer.indexOffset >= SegmentFormat.headerBytes

@@ -24,21 +24,12 @@ struct ByteWriter {
 
     mutating func writeDouble(_ value: Double) { writeUInt64(value.bitPattern) }
 
-    mutating func writeVarint(_ value: UInt64) {
-        var remaining = value
-        while remaining >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: remaining) | 0x80)
-            remaining >>= 7
-        }
-        bytes.append(UInt8(remaining))
-    }
+    mutating func writeVarint(_ value: UInt64) { Varint.write(value, into: &bytes) }
 
     mutating func writeVarint(_ value: Int) { writeVarint(UInt64(value)) }
 
     /// Zigzag keeps small negative numbers small: 0, -1, 1, -2 … become 0, 1, 2, 3 ….
-    mutating func writeSignedVarint(_ value: Int64) {
-        writeVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
-    }
+    mutating func writeSignedVarint(_ value: Int64) { writeVarint(Varint.zigzag(value)) }
 
     mutating func writeBytes(_ data: some Collection<UInt8>) { bytes.append(contentsOf: data) }
 
@@ -108,10 +99,7 @@ struct ByteReader {
         return Int(value)
     }
 
-    mutating func readSignedVarint() throws(Truncated) -> Int64 {
-        let raw = try readVarint()
-        return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
-    }
+    mutating func readSignedVarint() throws(Truncated) -> Int64 { Varint.unzigzag(try readVarint()) }
 
     mutating func readBytes(_ count: Int) throws(Truncated) -> UnsafeRawBufferPointer {
         guard count >= 0, remaining >= count else { throw Truncated() }

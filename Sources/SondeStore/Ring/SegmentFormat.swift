@@ -86,11 +86,12 @@ enum SegmentFormat {
                 indexLength: Int(try reader.readUInt32()),
                 minTimestamp: try reader.readInt64(),
                 maxTimestamp: try reader.readInt64(),
-                sampleCount: Int(try reader.readUInt64()),
+                sampleCount: Int(truncatingIfNeeded: try reader.readUInt64()),
                 chunkCount: Int(try reader.readUInt32()),
                 dataEnd: Int(try reader.readUInt32())
             )
-            guard trailer.sequence == sequence,
+            guard trailer.sequence == sequence, trailer.sampleCount >= 0,
+                  trailer.minTimestamp <= trailer.maxTimestamp,
                   trailer.indexOffset >= headerBytes,
                   trailer.indexOffset + trailer.indexLength <= segmentBytes - trailerBytes,
                   trailer.dataEnd <= trailer.indexOffset

@@ -5,7 +5,7 @@ import Testing
 struct CodecBitIOTests {
     @Test("random fields of 0...64 bits read back as written")
     func roundTrip() {
-        var rng = CodecTestRNG(seed: 1)
+        var rng = SplitMix64(seed: 1)
         for _ in 0..<200 {
             var writer = BitWriter()
             var fields: [(UInt64, Int)] = []
@@ -47,7 +47,7 @@ struct CodecBitIOTests {
 
     @Test("resuming a writer from stored bits continues the same stream")
     func resume() {
-        var rng = CodecTestRNG(seed: 2)
+        var rng = SplitMix64(seed: 2)
         for _ in 0..<100 {
             var whole = BitWriter()
             var prefix = BitWriter()

@@ -18,7 +18,7 @@ struct CodecFuzzTests {
     }
 
     static func validChunks() -> [[UInt8]] {
-        var rng = CodecTestRNG(seed: 30)
+        var rng = SplitMix64(seed: 30)
         var chunks: [[UInt8]] = []
         for style in 0..<24 {
             let n = [1, 2, 3, 17, 120, 480][style % 6]
@@ -41,7 +41,7 @@ struct CodecFuzzTests {
 
     @Test("single and multiple bit flips of valid chunks never trap")
     func bitFlips() {
-        var rng = CodecTestRNG(seed: 31)
+        var rng = SplitMix64(seed: 31)
         for chunk in Self.validChunks() {
             for bit in 0..<min(chunk.count * 8, 2000) {
                 var bytes = chunk
@@ -61,7 +61,7 @@ struct CodecFuzzTests {
 
     @Test("random garbage, alone or after a plausible header, never traps")
     func garbage() {
-        var rng = CodecTestRNG(seed: 32)
+        var rng = SplitMix64(seed: 32)
         for i in 0..<4000 {
             let length = Int(rng.next() % 80)
             var bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }

@@ -5,7 +5,7 @@ import Testing
 struct CodecHeadChunkTests {
     @Test("random and adversarial series round-trip bit for bit, directly and through a snapshot")
     func roundTrip() throws {
-        var rng = CodecTestRNG(seed: 10)
+        var rng = SplitMix64(seed: 10)
         for iteration in 0..<400 {
             let n = CodecFixtures.length(rng: &rng)
             let columnCount = iteration % 3 == 0 ? 5 : 1
@@ -38,7 +38,7 @@ struct CodecHeadChunkTests {
 
     @Test("appending after a restore produces the same chunk as never stopping")
     func resumeAfterRestore() throws {
-        var rng = CodecTestRNG(seed: 11)
+        var rng = SplitMix64(seed: 11)
         for iteration in 0..<100 {
             let n = Int(rng.next() % 300) + 2
             let split = Int(rng.next() % UInt64(n))
@@ -79,7 +79,7 @@ struct CodecHeadChunkTests {
 
     @Test("hostile snapshots throw instead of trapping")
     func hostileSnapshots() {
-        var rng = CodecTestRNG(seed: 12)
+        var rng = SplitMix64(seed: 12)
         let timestamps = CodecFixtures.timestamps(200, style: 1, rng: &rng)
         let values = CodecFixtures.values(200, style: 8, rng: &rng)
         let valid = codecHeadChunk(timestamps, [values]).serialized()

@@ -3,7 +3,7 @@ import Testing
 
 @Suite("Codec: integer packer")
 struct CodecIntegerPackerTests {
-    static func sequence(_ style: Int, _ n: Int, _ rng: inout CodecTestRNG) -> [Int64] {
+    static func sequence(_ style: Int, _ n: Int, _ rng: inout SplitMix64) -> [Int64] {
         switch style % 8 {
         case 0: return Array(repeating: 0, count: n)
         case 1: return (0..<n).map { _ in Int64(bitPattern: rng.next()) }
@@ -18,7 +18,7 @@ struct CodecIntegerPackerTests {
 
     @Test("every sequence round-trips and the plan's cost is the exact size written")
     func roundTripAndExactCost() throws {
-        var rng = CodecTestRNG(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for iteration in 0..<800 {
             let n = Int(rng.next() % 700)
             let values = Self.sequence(iteration, n, &rng)

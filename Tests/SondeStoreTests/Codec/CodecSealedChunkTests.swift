@@ -5,7 +5,7 @@ import Testing
 struct CodecSealedChunkTests {
     @Test("random and adversarial chunks round-trip bit for bit with a matching summary")
     func roundTrip() throws {
-        var rng = CodecTestRNG(seed: 20)
+        var rng = SplitMix64(seed: 20)
         for iteration in 0..<600 {
             let n = CodecFixtures.length(rng: &rng)
             let columnCount = iteration % 3 == 0 ? 5 : 1
@@ -23,7 +23,7 @@ struct CodecSealedChunkTests {
 
     @Test("sealing a head chunk (decode, encode) keeps every sample")
     func sealHead() throws {
-        var rng = CodecTestRNG(seed: 21)
+        var rng = SplitMix64(seed: 21)
         for iteration in 0..<100 {
             let n = CodecFixtures.length(rng: &rng)
             let columnCount = iteration % 2 == 0 ? 1 : 5
@@ -40,7 +40,7 @@ struct CodecSealedChunkTests {
 
     @Test("the largest chunk round-trips, in every timestamp style")
     func maxSamples() throws {
-        var rng = CodecTestRNG(seed: 22)
+        var rng = SplitMix64(seed: 22)
         for style in 0..<7 {
             let n = SealedChunk.maxSamples
             let timestamps = CodecFixtures.timestamps(n, style: style, rng: &rng)

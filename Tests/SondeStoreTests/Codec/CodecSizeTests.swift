@@ -42,7 +42,7 @@ struct CodecSizeTests {
 
     @Test("a counter growing by 1...100 per second takes at most 1 byte per sample")
     func counter() {
-        var rng = CodecTestRNG(seed: 40)
+        var rng = SplitMix64(seed: 40)
         var v = 123_456_789.0
         let counter = (0..<480).map { _ in v += Double(rng.next() % 100 + 1); return v }
         let bytes = codecSealedBytes(Self.grid(), [counter])
@@ -50,7 +50,7 @@ struct CodecSizeTests {
     }
 
     /// Shapes of node_exporter series on a 15 s grid with a little jitter, 480 samples each.
-    static func hostSeries(_ rng: inout CodecTestRNG) -> (timestamps: [Int64], series: [String: [Double]]) {
+    static func hostSeries(_ rng: inout SplitMix64) -> (timestamps: [Int64], series: [String: [Double]]) {
         let ts = (0..<480).map { start + Int64($0) * 15_000 + Int64(rng.next() % 3) }
         var series: [String: [Double]] = [:]
         var total = 81_234_567_890.0
@@ -83,7 +83,7 @@ struct CodecSizeTests {
 
     @Test("host-like series are at least 2x smaller than Gorilla (the head chunk encoding)")
     func beatsGorilla() {
-        var rng = CodecTestRNG(seed: 41)
+        var rng = SplitMix64(seed: 41)
         let (ts, series) = Self.hostSeries(&rng)
         var sealedTotal = 0
         var gorillaTotal = 0
@@ -99,7 +99,7 @@ struct CodecSizeTests {
 
     @Test("rollup chunks with five columns stay compact")
     func rollups() {
-        var rng = CodecTestRNG(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let n = 480
         var mins: [Double] = [], maxs: [Double] = [], sums: [Double] = [], counts: [Double] = [], lasts: [Double] = []
         for _ in 0..<n {

@@ -1,17 +1,5 @@
 @testable import SondeStore
 
-/// SplitMix64: a tiny seeded generator so every property test failure reproduces from its seed.
-struct CodecTestRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d1_049b_b133_111b
-        return z ^ (z >> 31)
-    }
-}
 
 enum CodecFixtures {
     static let staleMarker = Double(bitPattern: 0x7ff0_0000_0000_0002)
@@ -33,7 +21,7 @@ enum CodecFixtures {
     ]
 
     /// A column of `n` values in one of several styles, adversarial and realistic.
-    static func values(_ n: Int, style: Int, rng: inout CodecTestRNG) -> [Double] {
+    static func values(_ n: Int, style: Int, rng: inout SplitMix64) -> [Double] {
         switch style % 12 {
         case 0:  // random bit patterns
             return (0..<n).map { _ in Double(bitPattern: rng.next()) }
@@ -79,7 +67,7 @@ enum CodecFixtures {
     }
 
     /// `n` strictly increasing timestamps in one of several styles, including Int64 extremes.
-    static func timestamps(_ n: Int, style: Int, rng: inout CodecTestRNG) -> [Int64] {
+    static func timestamps(_ n: Int, style: Int, rng: inout SplitMix64) -> [Int64] {
         let start = Int64(1_700_000_000_000) + Int64(rng.next() % 1_000_000)
         switch style % 7 {
         case 0:  // regular grid
@@ -110,7 +98,7 @@ enum CodecFixtures {
         }
     }
 
-    static func length(rng: inout CodecTestRNG) -> Int {
+    static func length(rng: inout SplitMix64) -> Int {
         switch rng.next() % 10 {
         case 0: return 1
         case 1: return 2

@@ -40,7 +40,7 @@ struct CodecTimingTests {
     }
 
     static func series() -> [(String, [Int64], [Double])] {
-        var rng = CodecTestRNG(seed: 99)
+        var rng = SplitMix64(seed: 99)
         let n = 480
         let grid = (0..<n).map { 1_760_000_000_000 + Int64($0) * 1000 }
         var c = 1e9

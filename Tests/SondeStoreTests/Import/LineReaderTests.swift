@@ -92,7 +92,7 @@ final class LineReaderScratch {
 
     @Test func linesSpanningBlocks() throws {
         let scratch = LineReaderScratch()
-        var generator = ReaderRandom(seed: 99)
+        var generator = SplitMix64(seed: 99)
         var expected: [String] = []
         var content: [UInt8] = []
         for index in 0..<3000 {
@@ -149,7 +149,7 @@ final class LineReaderScratch {
 
     func bigText() -> [UInt8] {
         var content: [UInt8] = []
-        var generator = ReaderRandom(seed: 5)
+        var generator = SplitMix64(seed: 5)
         for index in 0..<50_000 {
             content += Array("series_\(generator.next() % 1000){instance=\"host-\(index % 97)\"} \(generator.next() % 100_000) \(1_795_331_271 + index)\n".utf8)
         }
@@ -246,14 +246,3 @@ final class LineReaderScratch {
     }
 }
 
-struct ReaderRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -90,7 +90,7 @@ import Testing
 
     @Test func valuesAreBitExactWithTheStandardLibrary() throws {
         // Double(String) is correctly rounded (strtod in the C locale); the fast path must agree.
-        var generator = ImportFuzzRandom(seed: 7)
+        var generator = SplitMix64(seed: 7)
         var parser = OpenMetricsParser(fileName: nil)
         for round in 0..<50_000 {
             let digits = 1 + Int(generator.next() % 22)
@@ -280,7 +280,7 @@ import Testing
     // MARK: Hostile input
 
     @Test func randomBytesAndTruncationsNeverCrash() throws {
-        var generator = ImportFuzzRandom(seed: 1234)
+        var generator = SplitMix64(seed: 1234)
         let valid = [
             #"http_requests_total{method="GET",code="200"} 1027 1795331271.123"#,
             #"foo_bucket{le="+Inf",a="\"\\\n"} 1.5e3 1795331271 # {trace_id="abc"} 0.3"#,
@@ -330,17 +330,6 @@ import Testing
 }
 
 /// A small deterministic generator so fuzz failures reproduce.
-struct ImportFuzzRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct ImportRealCaptureTests {
     /// `Tests/SondeStoreTests/Fixtures/hostdump-excerpt.om.gz`: a real node_exporter + postgres_exporter
