@@ -105,7 +105,10 @@ public final class Store: Sendable {
 
     /// A series' handle for fast appends; nil when the series is rejected (limit, invalid), which is counted.
     public func seriesRef(_ labels: Labels) -> SeriesRef? {
-        engine.withLock { $0.ref(for: labels).map(SeriesRef.init) }
+        engine.withLock { engine in
+            guard case .success(let ref) = engine.ref(for: labels) else { return nil }
+            return SeriesRef(ref)
+        }
     }
 
     /// Appends one sample; returns why it was not stored, or nil when it was.
@@ -118,8 +121,10 @@ public final class Store: Sendable {
     @discardableResult
     public func append(_ labels: Labels, timestamp: Int64, value: Double) -> RejectReason? {
         engine.withLock { engine in
-            guard let ref = engine.ref(for: labels) else { return .invalidSeries }
-            return engine.append(ref: ref, timestamp: timestamp, value: value)
+            switch engine.ref(for: labels) {
+            case .success(let ref): return engine.append(ref: ref, timestamp: timestamp, value: value)
+            case .failure(let reason): return reason
+            }
         }
     }
 

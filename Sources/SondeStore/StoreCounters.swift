@@ -1,5 +1,5 @@
 /// Why an appended sample or a new series was not stored.
-public enum RejectReason: String, CaseIterable, Sendable {
+public enum RejectReason: String, CaseIterable, Sendable, Error {
     /// Older than the last sample of its series and inside its open chunk.
     case outOfOrder = "out_of_order"
     /// Same timestamp as the last sample, same value: dropped, nothing lost.

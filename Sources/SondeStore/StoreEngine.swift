@@ -74,31 +74,31 @@ final class StoreEngine {
     static let maxLabelPairs = 64
     static let maxSeriesBytes = 16 << 10
 
-    /// The ref of a series, creating it when new; nil (and counted) when it cannot be stored.
-    func ref(for labels: Labels) -> UInt32? {
-        if let ref = refByLabels[labels] { return ref }
+    /// The ref of a series, creating it when new; the reason (also counted) when it cannot be stored.
+    func ref(for labels: Labels) -> Result<UInt32, RejectReason> {
+        if let ref = refByLabels[labels] { return .success(ref) }
         var bytes = 0
         for pair in labels.pairs { bytes += pair.name.utf8.count + pair.value.utf8.count + 2 }
         guard !labels.metricName.isEmpty, labels.pairs.count <= StoreEngine.maxLabelPairs,
               bytes <= StoreEngine.maxSeriesBytes, !readOnly
         else {
             reject(.invalidSeries)
-            return nil
+            return .failure(.invalidSeries)
         }
         guard labelsByRef.count < options.maxSeries else {
             reject(.seriesLimit)
-            return nil
+            return .failure(.seriesLimit)
         }
         // Reserve the uncompressed size: an upper bound of what the batch will take.
         guard seriesIndex.hasRoom(for: pendingSeriesBytes + bytes + 16 + 64) else {
             reject(.seriesIndexFull)
-            return nil
+            return .failure(.seriesIndexFull)
         }
         pendingSeriesBytes += bytes + 16
         let ref = UInt32(labelsByRef.count)
         addSeries(ref: ref, labels: labels)
         pendingSeries.append((ref, labels))
-        return ref
+        return .success(ref)
     }
 
     func addSeries(ref: UInt32, labels: Labels) {
@@ -120,7 +120,7 @@ final class StoreEngine {
         let index = Int(ref)
         guard index < heads.count else {
             reject(.invalidSeries)
-            return nil
+            return .invalidSeries
         }
         // One exclusive access to the series' heads for the whole append: no copies of the open
         // chunks, no per-field access checks. Nothing below touches `heads` itself.
@@ -369,7 +369,7 @@ final class StoreEngine {
             points.append((Labels(name: "sonde_store_recovery_dropped_total", ["kind": kind]), Double(count)))
         }
         for (labels, value) in points {
-            guard let ref = ref(for: labels) else { continue }
+            guard case .success(let ref) = ref(for: labels) else { continue }
             let rejected = counters.rejected
             append(ref: ref, timestamp: now, value: value)
             // The store's own bookkeeping samples do not count as user rejections.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
+import Logging
 import SondeCore
 import SondeStore
 
@@ -46,29 +47,35 @@ struct RunCommand: ParsableCommand {
         sigaddset(&stopSignals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 
-        let store = try Store.open(directory: data.dataDir, options: options)
+        // Only the executable sets up logging; the store logs through the logger it is given.
+        // (The agent issue routes this to journald.)
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let logger = Logger(label: "sonde")
+        let store = try Store.open(directory: data.dataDir, options: options, logger: logger)
         let recovery = store.recovery
-        Terminal.error("sonde: store \(data.dataDir) open (\(recovery.created ? "created" : "\(recovery.series) series, \(recovery.replayedEntries) log entries replayed"))")
-        if recovery.droppedAnything {
-            Terminal.error("sonde: recovery dropped damaged data: \(recovery.dropped.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
-        }
+        logger.info("store open", metadata: [
+            "store.directory": "\(data.dataDir)",
+            "store.created": "\(recovery.created)",
+            "series.count": "\(recovery.series)",
+            "store.replayed_entries": "\(recovery.replayedEntries)",
+        ])
         var timeout = timespec(
             tv_sec: Int(options.flushIntervalMilliseconds / 1000),
             tv_nsec: Int(options.flushIntervalMilliseconds % 1000) * 1_000_000)
         while true {
             let received = sigtimedwait(&stopSignals, nil, &timeout)
             if received == SIGTERM || received == SIGINT {
-                Terminal.error("sonde: signal \(received), stopping")
+                logger.info("stopping", metadata: ["signal": "\(received)"])
                 break
             }
             do {
                 try store.flush()
             } catch {
                 // A full or failing disk degrades durability; the agent keeps running and says so.
-                Terminal.error("sonde: flush failed: \(error)")
+                logger.error("store flush failed", metadata: ["error": "\(error)"])
             }
         }
         try store.close()
-        Terminal.error("sonde: stopped")
+        logger.info("stopped")
     }
 }

@@ -60,7 +60,7 @@ struct StoreBasicsTests {
         let store = try Store.open(directory: directory.store, options: options)
         for index in 0..<3 { #expect(store.seriesRef(series("m", ["i": "\(index)"])) != nil) }
         #expect(store.seriesRef(series("m", ["i": "3"])) == nil)
-        #expect(store.append(series("m", ["i": "4"]), timestamp: 1, value: 1) == .invalidSeries)
+        #expect(store.append(series("m", ["i": "4"]), timestamp: 1, value: 1) == .seriesLimit)
         #expect(store.counters.rejected[.seriesLimit] == 2)
         #expect(store.append(series("m", ["i": "0"]), timestamp: 1, value: 1) == nil)
     }
