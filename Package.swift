@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "sonde", targets: ["sonde"]),
         .library(name: "SondeCore", targets: ["SondeCore"]),
         .library(name: "SondeStore", targets: ["SondeStore"]),
+        .library(name: "SondeCollectors", targets: ["SondeCollectors"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,10 +30,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "SondeCollectors",
+            dependencies: [
+                "SondeCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "sonde",
             dependencies: [
-                "SondeCore", "SondeStore",
+                "SondeCore", "SondeStore", "SondeCollectors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -45,6 +53,11 @@ let package = Package(
         .testTarget(
             name: "SondeStoreTests",
             dependencies: ["SondeStore", "SondeCore", "sonde-store-stress"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SondeCollectorsTests",
+            dependencies: ["SondeCollectors", "SondeCore"],
             resources: [.copy("Fixtures")]
         ),
         // Runs the built `sonde` binary as a user would.
