@@ -1,18 +1,19 @@
 import ArgumentParser
 
 @main
-struct SondeCommand: ParsableCommand {
+struct SondeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sonde",
         abstract: "A lightweight observability agent: collects, stores, alerts and ships host metrics.",
         discussion: """
             Examples:
               sonde run                                  start the agent (data in ./sonde-data)
+              sonde check --config sonde.yaml            validate a configuration, print it
               sonde import dump.om.gz                    backfill OpenMetrics text with timestamps
               sonde query 'node_load1' --start now-1h       raw samples of the last hour
               sonde store stats                          what the store holds, per tier
             """,
-        subcommands: [RunCommand.self, ImportCommand.self, QueryCommand.self, StoreCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, ImportCommand.self, QueryCommand.self, StoreCommand.self]
     )
 }
 

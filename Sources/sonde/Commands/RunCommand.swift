@@ -1,81 +1,74 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
 import Logging
+import SondeAgent
 import SondeCore
-import SondeStore
 
-/// `sonde run`: the long-running agent. At this stage it keeps the store open and durable (a flush
-/// every flush interval, the store's own `sonde_store_*` series) and stops cleanly on SIGTERM or
-/// SIGINT; the collectors, configuration and scheduler join it with the agent issue.
-struct RunCommand: ParsableCommand {
+/// `sonde run`: the agent in the foreground (the systemd service runs exactly this).
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the agent in the foreground.",
         discussion: """
-            Stops cleanly on SIGTERM or SIGINT: the store is flushed and snapshotted last.
+            Without --config the embedded defaults apply: loopback only, host and process metrics
+            every 10 s, a StatsD listener on 127.0.0.1:8125 (see `sonde check` for all of it).
+            SIGHUP reloads the configuration (an invalid file is rejected and the old one kept);
+            SIGTERM or SIGINT stops cleanly, the store flushed last.
 
             Examples:
               sonde run
-              sonde run --data-dir /var/lib/sonde --max-bytes 1GiB
+              sonde run --config /etc/sonde/sonde.yaml --data-dir /var/lib/sonde
             """
     )
 
     @OptionGroup var data: DataDirOption
 
-    @Option(help: ArgumentHelp("Store budget when the store is created (256MiB by default).", valueName: "SIZE"))
-    var maxBytes: String?
+    @Option(help: ArgumentHelp("Configuration file (YAML).", valueName: "FILE"))
+    var config: String?
 
-    @Option(help: ArgumentHelp("How often appended data is made durable (a crash loses at most this).", valueName: "D"))
-    var flushInterval: String = "1s"
+    func run() async throws {
+        // Only the executable sets up logging; every library logs through the logger it is given.
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var logger = Logger(label: "sonde")
+        logger.logLevel = .info
+        do {
+            try await Agent.run(configPath: config, dataDirectory: data.dataDir, logger: logger)
+        } catch let error as ParseError {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+/// `sonde check`: validates a configuration and prints the effective one, secrets redacted.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate a configuration and print the effective one, secrets redacted.",
+        discussion: """
+            Errors name the file, line, column and key path, e.g.
+              sonde.yaml:7:25: collectors.process.groups[1].match.cmdline: invalid regular expression: …
+
+            Examples:
+              sonde check
+              sonde check --config /etc/sonde/sonde.yaml
+            """
+    )
+
+    @Option(help: ArgumentHelp("Configuration file (YAML); without it, the embedded defaults.", valueName: "FILE"))
+    var config: String?
 
     func run() throws {
-        var options = StoreOptions()
+        let parsed: SondeConfig
         do {
-            if let maxBytes { options.maxBytes = try ByteSize.parse(maxBytes) }
-            options.flushIntervalMilliseconds = try DurationParser.parse(flushInterval)
+            parsed = try SondeConfig.load(path: config)
         } catch {
-            throw ValidationError(error.message)
+            Terminal.error("error: \(error)")
+            throw ExitCode(1)
         }
-        guard options.flushIntervalMilliseconds > 0 else { throw ValidationError("--flush-interval must be positive") }
-
-        // Block the stop signals so they are received synchronously below, never mid-write.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGTERM)
-        sigaddset(&stopSignals, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
-
-        // Only the executable sets up logging; the store logs through the logger it is given.
-        // (The agent issue routes this to journald.)
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        let logger = Logger(label: "sonde")
-        let store = try Store.open(directory: data.dataDir, options: options, logger: logger)
-        let recovery = store.recovery
-        logger.info("store open", metadata: [
-            "store.directory": "\(data.dataDir)",
-            "store.created": "\(recovery.created)",
-            "series.count": "\(recovery.series)",
-            "store.replayed_entries": "\(recovery.replayedEntries)",
-        ])
-        var timeout = timespec(
-            tv_sec: Int(options.flushIntervalMilliseconds / 1000),
-            tv_nsec: Int(options.flushIntervalMilliseconds % 1000) * 1_000_000)
-        while true {
-            let received = sigtimedwait(&stopSignals, nil, &timeout)
-            if received == SIGTERM || received == SIGINT {
-                logger.info("stopping", metadata: ["signal": "\(received)"])
-                break
-            }
-            do {
-                try store.flush()
-            } catch {
-                // A full or failing disk degrades durability; the agent keeps running and says so.
-                logger.error("store flush failed", metadata: ["error": "\(error)"])
-            }
+        Terminal.out("# effective configuration (\(config ?? "embedded defaults")), secrets redacted")
+        print(parsed.rendered(), terminator: "")
+        let notYet = CollectorFactory.notYetRunning(parsed)
+        if !notYet.isEmpty {
+            Terminal.out("# validated but not run by this build yet: \(notYet.joined(separator: ", "))")
         }
-        try store.close()
-        logger.info("stopped")
     }
 }

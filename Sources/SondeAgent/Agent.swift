@@ -1,0 +1,46 @@
+import Logging
+import ServiceLifecycle
+import SondeCollectors
+import SondeCore
+import SondeStore
+
+/// `sonde run`: wires the configuration into one `ServiceGroup`: the store first, then the
+/// collectors, then the SIGHUP reloader. SIGTERM and SIGINT stop it gracefully in reverse order,
+/// so every collector has stopped and the store is flushed and snapshotted last.
+public enum Agent {
+    public static func run(configPath: String?, dataDirectory: String, logger: Logger) async throws {
+        let config = try SondeConfig.load(path: configPath)
+        var options = StoreOptions()
+        options.maxBytes = config.storage.maxBytes
+        options.maxSeries = config.storage.maxSeries
+        options.flushIntervalMilliseconds = config.storage.flushIntervalMilliseconds
+        options.tierShares = [
+            .raw: config.storage.tierShares["raw"] ?? 0.6,
+            .minute: config.storage.tierShares["1m"] ?? 0.25,
+            .hour: config.storage.tierShares["1h"] ?? 0.15,
+        ]
+        let store = try Store.open(directory: dataDirectory, options: options, logger: logger)
+        logger.info("store open", metadata: [
+            "store.directory": "\(dataDirectory)", "store.created": "\(store.recovery.created)",
+            "series.count": "\(store.recovery.series)", "store.replayed_entries": "\(store.recovery.replayedEntries)",
+        ])
+        let factory: @Sendable (SondeConfig) throws -> [CollectorSchedule] = { config in
+            try CollectorFactory.schedules(for: config, logger: logger)
+        }
+        let supervisor = CollectorSupervisor(store: store, schedules: try factory(config), logger: logger)
+        let notYet = CollectorFactory.notYetRunning(config)
+        if !notYet.isEmpty {
+            logger.notice("configured but not run by this build yet", metadata: ["collector.names": "\(notYet.joined(separator: ","))"])
+        }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [
+                .init(service: StoreService(store: store, flushIntervalMilliseconds: config.storage.flushIntervalMilliseconds, logger: logger), serviceName: "store"),
+                .init(service: supervisor, serviceName: "collectors"),
+                .init(service: ConfigReloader(configPath: configPath, current: config, supervisor: supervisor, factory: factory, logger: logger), serviceName: "reload"),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,26 @@
+import SondeCollectors
+
+/// A collector with when to run it: its interval and how long a run may take.
+public struct CollectorSchedule: Sendable {
+    public var collector: any Collector
+    public var intervalMilliseconds: Int64
+    public var timeoutMilliseconds: Int64
+    /// What the collector was built from, to tell on reload whether it changed.
+    public var fingerprint: String
+
+    public init(collector: any Collector, intervalMilliseconds: Int64, timeoutMilliseconds: Int64? = nil, fingerprint: String) {
+        self.collector = collector
+        self.intervalMilliseconds = intervalMilliseconds
+        // By default a run may take most of its interval, never more than 30 s.
+        self.timeoutMilliseconds = timeoutMilliseconds ?? min(intervalMilliseconds * 9 / 10, 30_000)
+        self.fingerprint = fingerprint
+    }
+
+    public var name: String { collector.name }
+
+    /// The next instant on this collector's grid after `now`: wall clock rounded up to the interval,
+    /// so samples of every collector with the same interval align and timestamps encode cheaply.
+    public func nextInstant(after now: Int64) -> Int64 {
+        (now / intervalMilliseconds + 1) * intervalMilliseconds
+    }
+}

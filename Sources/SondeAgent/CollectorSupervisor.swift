@@ -1,0 +1,76 @@
+import Logging
+import ServiceLifecycle
+import SondeCollectors
+import SondeStore
+import Synchronization
+
+/// Runs every collector's `CollectorRunner` (and the `run()` loop of listening collectors) and swaps
+/// them when the configuration is reloaded: a collector whose settings changed restarts, one that
+/// is gone stops, a new one starts, the others (and the store) keep running.
+final class CollectorSupervisor: Service, Sendable {
+    private let store: Store
+    private let logger: Logger
+    private let updates: AsyncStream<[CollectorSchedule]>
+    private let updatesInput: AsyncStream<[CollectorSchedule]>.Continuation
+    private let initial: [CollectorSchedule]
+
+    init(store: Store, schedules: [CollectorSchedule], logger: Logger) {
+        self.store = store
+        self.logger = logger
+        self.initial = schedules
+        (updates, updatesInput) = AsyncStream.makeStream(of: [CollectorSchedule].self)
+    }
+
+    /// Applies a new set of collectors (after a successful reload).
+    func apply(_ schedules: [CollectorSchedule]) {
+        updatesInput.yield(schedules)
+    }
+
+    private struct Running {
+        var fingerprint: String
+        var tasks: [Task<Void, Never>]
+    }
+
+    func run() async throws {
+        let store = self.store
+        let logger = self.logger
+        let updates = self.updates
+        let initial = self.initial
+        await cancelWhenGracefulShutdown {
+            var running: [String: Running] = [:]
+            func start(_ schedule: CollectorSchedule) {
+                let runner = CollectorRunner(schedule: schedule, store: store, logger: logger)
+                var tasks = [Task { await runner.run() }]
+                if let listening = schedule.collector as? any ListeningCollector {
+                    tasks.append(Task {
+                        do {
+                            try await listening.run()
+                        } catch {
+                            if !Task.isCancelled {
+                                logger.error("collector listener stopped", metadata: ["collector.name": "\(schedule.name)", "error": "\(error)"])
+                            }
+                        }
+                    })
+                }
+                running[schedule.name] = Running(fingerprint: schedule.fingerprint, tasks: tasks)
+                logger.info("collector started", metadata: ["collector.name": "\(schedule.name)", "interval.ms": "\(schedule.intervalMilliseconds)"])
+            }
+            func stop(_ name: String) async {
+                guard let entry = running.removeValue(forKey: name) else { return }
+                for task in entry.tasks { task.cancel() }
+                for task in entry.tasks { await task.value }
+                logger.info("collector stopped", metadata: ["collector.name": "\(name)"])
+            }
+            for schedule in initial { start(schedule) }
+            for await schedules in updates {
+                let wanted = Dictionary(schedules.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+                for name in running.keys.sorted() where wanted[name]?.fingerprint != running[name]?.fingerprint {
+                    await stop(name)
+                }
+                for schedule in schedules where running[schedule.name] == nil { start(schedule) }
+            }
+            // Cancelled (graceful shutdown): stop everything before the store closes.
+            for name in running.keys.sorted() { await stop(name) }
+        }
+    }
+}

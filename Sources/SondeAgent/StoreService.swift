@@ -1,0 +1,38 @@
+import Logging
+import ServiceLifecycle
+import SondeStore
+
+/// Keeps the store durable: a flush every flush interval. It is the first service of the group, so
+/// on SIGTERM it stops last, after every collector, with a final flush and snapshot. A failing
+/// flush (a full or broken disk) is logged once and retried every interval; it never stops the agent.
+struct StoreService: Service {
+    let store: Store
+    let flushIntervalMilliseconds: Int64
+    let logger: Logger
+
+    func run() async throws {
+        let store = self.store
+        let interval = flushIntervalMilliseconds
+        let logger = self.logger
+        await cancelWhenGracefulShutdown {
+            var failing = false
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: .milliseconds(interval))
+                } catch {
+                    return
+                }
+                do {
+                    try store.flush()
+                    if failing { logger.info("store flush works again") }
+                    failing = false
+                } catch {
+                    if !failing { logger.error("store flush failed", metadata: ["error": "\(error)"]) }
+                    failing = true
+                }
+            }
+        }
+        try store.close()
+        logger.info("store closed", metadata: ["store.directory": "\(store.directory)"])
+    }
+}

@@ -1,0 +1,88 @@
+extension SondeConfig {
+    /// The effective configuration as YAML, every default spelled out, secrets replaced by
+    /// `<redacted>` (passwords, and user info in URLs). What `sonde check` prints.
+    public func rendered() -> String {
+        var lines: [String] = []
+        func line(_ indent: Int, _ text: String) { lines.append(String(repeating: "  ", count: indent) + text) }
+        func quote(_ text: String) -> String {
+            var out = "'"
+            for character in text { out += character == "'" ? "''" : String(character) }
+            return out + "'"
+        }
+        func duration(_ milliseconds: Int64) -> String { DurationParser.format(milliseconds) }
+
+        line(0, "storage:")
+        line(1, "max_bytes: \(ByteSize.format(storage.maxBytes).replacing(" ", with: ""))")
+        line(1, "max_series: \(storage.maxSeries)")
+        line(1, "flush_interval: \(duration(storage.flushIntervalMilliseconds))")
+        line(1, "tier_shares: {raw: \(storage.tierShares["raw"] ?? 0), 1m: \(storage.tierShares["1m"] ?? 0), 1h: \(storage.tierShares["1h"] ?? 0)}")
+        line(0, "api:")
+        line(1, "listen: \(api.listen.map(\.description) ?? "''")")
+        if let tokenFile = api.tokenFile { line(1, "token_file: \(quote(tokenFile))") }
+        line(0, "collectors:")
+        line(1, "host: {enabled: \(collectors.host.enabled), interval: \(duration(collectors.host.intervalMilliseconds))}")
+        line(1, "process:")
+        line(2, "enabled: \(collectors.process.enabled)")
+        line(2, "interval: \(duration(collectors.process.intervalMilliseconds))")
+        if collectors.process.groups.isEmpty {
+            line(2, "groups: []  # the embedded defaults: gunicorn, postgres, nginx, sonde")
+        } else {
+            line(2, "groups:")
+            for group in collectors.process.groups {
+                line(3, "- name: \(quote(group.name))")
+                var match: [String] = []
+                if let comm = group.comm { match.append("comm: \(quote(comm))") }
+                if let exe = group.exe { match.append("exe: \(quote(exe))") }
+                if let cmdline = group.cmdline { match.append("cmdline: \(quote(cmdline))") }
+                if let user = group.user { match.append("user: \(quote(user))") }
+                if let pidfile = group.pidfile { match.append("pidfile: \(quote(pidfile))") }
+                if let unit = group.systemdUnit { match.append("systemd_unit: \(quote(unit))") }
+                line(4, "match: {\(match.joined(separator: ", "))}")
+            }
+        }
+        line(1, "systemd:")
+        line(2, "enabled: \(collectors.systemd.enabled)")
+        line(2, "interval: \(duration(collectors.systemd.intervalMilliseconds))")
+        line(2, "units: " + (collectors.systemd.units.map { "[\($0.map(quote).joined(separator: ", "))]" } ?? "null  # every unit whose process group is watched"))
+        line(1, "statsd:")
+        line(2, "enabled: \(collectors.statsd.enabled)")
+        line(2, "listen: \(collectors.statsd.listen.map(\.description) ?? "''")")
+        if let socket = collectors.statsd.unixSocket { line(2, "unix_socket: \(quote(socket))") }
+        line(2, "quantiles: [\(collectors.statsd.quantiles.map { "\($0)" }.joined(separator: ", "))]")
+        line(2, "max_series: \(collectors.statsd.maxSeries)")
+        line(1, "gunicorn:\(collectors.gunicorn.isEmpty ? " []" : "")")
+        for app in collectors.gunicorn {
+            line(2, "- app: \(quote(app.app))")
+            if let access = app.accessLog { line(3, "access_log: \(quote(access))") }
+            if let error = app.errorLog { line(3, "error_log: \(quote(error))") }
+            if let format = app.format { line(3, "format: \(quote(format))") }
+        }
+        line(1, "postgres:\(collectors.postgres.isEmpty ? " []" : "")")
+        for server in collectors.postgres {
+            line(2, "- name: \(quote(server.name))")
+            line(3, "dsn: \(quote(Self.redactingUserInfo(server.dsn)))")
+            if server.password != nil { line(3, "password: <redacted>") }
+        }
+        line(1, "probes:\(collectors.probes.isEmpty ? " []" : "")")
+        for probe in collectors.probes {
+            line(2, "- name: \(quote(probe.name))")
+            line(3, "url: \(quote(Self.redactingUserInfo(probe.url)))")
+            line(3, "interval: \(duration(probe.intervalMilliseconds))")
+            line(3, "expect_status: [\(probe.expectStatus.map(String.init).joined(separator: ", "))]")
+        }
+        line(1, "billing: {enabled: \(collectors.billing.enabled), interval: \(duration(collectors.billing.intervalMilliseconds))}")
+        line(0, "rules:")
+        line(1, "files: [\(rules.files.map(quote).joined(separator: ", "))]")
+        line(1, "evaluation_interval: \(duration(rules.evaluationIntervalMilliseconds))")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `postgres://user:secret@host/db` → `postgres://user:<redacted>@host/db` (a password in a URL).
+    static func redactingUserInfo(_ url: String) -> String {
+        guard let scheme = url.firstRange(of: "://") else { return url }
+        let rest = url[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return url }
+        return String(url[..<rest.index(after: colon)]) + "<redacted>" + String(rest[at...])
+    }
+}

@@ -1,0 +1,325 @@
+/// sonde's configuration: what `sonde run --config FILE` reads, what `sonde check` prints.
+/// The shape is the user-facing contract of ../shared/ARCHITECTURE.md; every section has defaults,
+/// so an empty file (or none: the embedded defaults) gives a working loopback-only agent.
+public struct SondeConfig: Sendable, Equatable {
+    public var storage = StorageConfig()
+    public var api = APIConfig()
+    public var collectors = CollectorsConfig()
+    public var rules = RulesConfig()
+
+    public init() {}
+
+    /// The configuration used without `--config`: every default, loopback only.
+    public static let embeddedDefaults = """
+        # sonde's built-in configuration (used when no --config is given).
+        storage:
+          max_bytes: 256MiB
+          max_series: 50000
+          flush_interval: 1s
+        api:
+          listen: 127.0.0.1:9733
+        collectors:
+          host: {interval: 10s}
+          process: {interval: 10s}
+          statsd: {listen: 127.0.0.1:8125}
+        """
+
+    /// Parses and validates configuration text. `file` names it in errors.
+    public static func parse(_ text: String, file: String?) throws(ParseError) -> SondeConfig {
+        try parse(text, file: file, context: .process)
+    }
+
+    static func parse(_ text: String, file: String?, context: ConfigContext) throws(ParseError) -> SondeConfig {
+        let root = ConfigNode(node: try YAMLParser.parse(text, file: file), path: "", context: context)
+        var config = SondeConfig()
+        let sections = try root.mapping(allowed: ["storage", "api", "collectors", "rules"])
+        if let storage = sections["storage"] { config.storage = try StorageConfig(storage) }
+        if let api = sections["api"] { config.api = try APIConfig(api) }
+        if let collectors = sections["collectors"] { config.collectors = try CollectorsConfig(collectors) }
+        if let rules = sections["rules"] { config.rules = try RulesConfig(rules) }
+        return config
+    }
+
+    /// Reads and parses a file; nil path means the embedded defaults.
+    public static func load(path: String?) throws -> SondeConfig {
+        guard let path else { return try parse(embeddedDefaults, file: "(embedded defaults)") }
+        let text: String
+        do {
+            text = try ConfigContext.readWholeFile(path)
+        } catch {
+            throw SondeError(.io, "cannot read configuration \(path): \(error)")
+        }
+        return try parse(text, file: path)
+    }
+}
+
+public struct StorageConfig: Sendable, Equatable {
+    public var maxBytes: Int64 = 256 << 20
+    public var maxSeries = 50_000
+    public var flushIntervalMilliseconds: Int64 = 1_000
+    /// Shares of the budget per tier (raw, 1m, 1h); normalised by the store.
+    public var tierShares: [String: Double] = ["raw": 0.6, "1m": 0.25, "1h": 0.15]
+
+    init() {}
+
+    init(_ node: ConfigNode) throws(ParseError) {
+        let keys = try node.mapping(allowed: ["max_bytes", "max_series", "flush_interval", "tier_shares"])
+        if let value = keys["max_bytes"] { maxBytes = try value.bytes(in: (1 << 20)...(1 << 50)) }
+        if let value = keys["max_series"] { maxSeries = try value.int(in: 1...10_000_000) }
+        if let value = keys["flush_interval"] { flushIntervalMilliseconds = try value.duration(in: 100...60_000) }
+        if let value = keys["tier_shares"] {
+            let shares = try value.mapping(allowed: ["raw", "1m", "1h"])
+            for (tier, share) in shares {
+                let number = try share.double()
+                guard number >= 0 else { throw share.error("a share must not be negative") }
+                tierShares[tier] = number
+            }
+            guard tierShares.values.contains(where: { $0 > 0 }) else { throw value.error("at least one tier needs a share above 0") }
+        }
+    }
+}
+
+public struct APIConfig: Sendable, Equatable {
+    public var listen = ListenAddress("127.0.0.1:9733")
+    public var tokenFile: String?
+
+    init() {}
+
+    init(_ node: ConfigNode) throws(ParseError) {
+        let keys = try node.mapping(allowed: ["listen", "token_file"])
+        if let value = keys["listen"] { listen = try value.listenAddress() }
+        if let value = keys["token_file"] { tokenFile = try value.text() }
+        if let listen, !listen.isLoopback, tokenFile == nil {
+            throw (keys["listen"] ?? node).error("listening on \(listen) (not loopback) requires api.token_file")
+        }
+    }
+}
+
+public struct CollectorsConfig: Sendable, Equatable {
+    public var host = HostCollectorConfig()
+    public var process = ProcessCollectorConfig()
+    public var systemd = SystemdCollectorConfig()
+    public var statsd = StatsDCollectorConfig()
+    public var gunicorn: [GunicornAppConfig] = []
+    public var postgres: [PostgresServerConfig] = []
+    public var probes: [ProbeConfig] = []
+    public var billing = BillingConfig()
+
+    init() {}
+
+    init(_ node: ConfigNode) throws(ParseError) {
+        let keys = try node.mapping(allowed: ["host", "process", "systemd", "statsd", "gunicorn", "postgres", "probes", "billing"])
+        if let value = keys["host"] { host = try HostCollectorConfig(value) }
+        if let value = keys["process"] { process = try ProcessCollectorConfig(value) }
+        if let value = keys["systemd"] { systemd = try SystemdCollectorConfig(value) }
+        if let value = keys["statsd"] { statsd = try StatsDCollectorConfig(value) }
+        if let value = keys["gunicorn"] { gunicorn = try value.list().map { (item) throws(ParseError) in try GunicornAppConfig(item) } }
+        if let value = keys["postgres"] { postgres = try value.list().map { (item) throws(ParseError) in try PostgresServerConfig(item) } }
+        if let value = keys["probes"] { probes = try value.list().map { (item) throws(ParseError) in try ProbeConfig(item) } }
+        if let value = keys["billing"] { billing = try BillingConfig(value) }
+        try Self.requireUniqueNames(gunicorn.map(\.app), keys["gunicorn"], what: "app")
+        try Self.requireUniqueNames(postgres.map(\.name), keys["postgres"], what: "name")
+        try Self.requireUniqueNames(probes.map(\.name), keys["probes"], what: "name")
+        try Self.requireUniqueNames(process.groups.map(\.name), keys["process"], what: "group name")
+    }
+
+    static func requireUniqueNames(_ names: [String], _ node: ConfigNode?, what: String) throws(ParseError) {
+        var seen = Set<String>()
+        for name in names where !seen.insert(name).inserted {
+            throw (node ?? ConfigNode(node: YAMLNode(kind: .null, position: YAMLPosition(file: nil, line: 1, column: 1)), path: "", context: .process))
+                .error("\(what) \"\(name)\" is used twice")
+        }
+    }
+}
+
+/// Collection interval bounds shared by every collector: 1 s to 1 h.
+let intervalRange: ClosedRange<Int64> = 1_000...3_600_000
+
+public struct HostCollectorConfig: Sendable, Equatable {
+    public var enabled = true
+    public var intervalMilliseconds: Int64 = 10_000
+
+    init() {}
+
+    init(_ node: ConfigNode) throws(ParseError) {
+        let keys = try node.mapping(allowed: ["enabled", "interval"])
+        if let value = keys["enabled"] { enabled = try value.bool() }
+        if let value = keys["interval"] { intervalMilliseconds = try value.duration(in: intervalRange) }
+    }
+}
+
+public struct ProcessCollectorConfig: Sendable, Equatable {
+    public var enabled = true
+    public var intervalMilliseconds: Int64 = 10_000
+    /// Empty: the embedded default groups (gunicorn, postgres, nginx, sonde).
+    public var groups: [ProcessGroupConfig] = []
+
+    init() {}
+
+    init(_ node: ConfigNode) throws(ParseError) {
+        let keys = try node.mapping(allowed: ["enabled", "interval", "groups"])
+        if let value = keys["enabled"] { enabled = try value.bool() }
+        if let value = keys["interval"] { intervalMilliseconds = try value.duration(in: intervalRange) }
+        if let value = keys["groups"] { groups = try value.list().map { (item) throws(ParseError) in try ProcessGroupConfig(item) } }
+    }
+}
+
+public struct ProcessGroupConfig: Sendable, Equatable {
+    public var name: String
+    public var comm: String?
+    public var exe: String?
+    public var cmdline: String?
+    public var user: String?
+    public var pidfile: String?
+    public var systemdUnit: String?
+
+    init(_ node: ConfigNode) throws(ParseError) {
+        let keys = try node.mapping(allowed: ["name", "match"])
+        guard let nameNode = keys["name"] else { throw node.error("a process group needs a name") }
+        name = try nameNode.text()
+        guard let match = keys["match"] else { throw node.error("process group \"\(name)\" needs a match (comm, exe, cmdline, user, pidfile or systemd_unit)") }
+        let rules = try match.mapping(allowed: ["comm", "exe", "cmdline", "user", "pidfile", "systemd_unit"])
+        guard !rules.isEmpty else { throw match.error("expected at least one of comm, exe, cmdline, user, pidfile, systemd_unit") }
+        comm = try rules["comm"]?.regex()
+        exe = try rules["exe"]?.regex()
+        cmdline = try rules["cmdline"]?.regex()
+        user = try rules["user"]?.text()
+        pidfile = try rules["pidfile"]?.text()
+        systemdUnit = try rules["systemd_unit"]?.text()
+    }
+}
+
+public struct SystemdCollectorConfig: Sendable, Equatable {
+    public var enabled = true
+    public var intervalMilliseconds: Int64 = 10_000
+    /// nil: every unit whose process group is watched.
+    public var units: [String]?
+
+    init() {}
+
+    init(_ node: ConfigNode) throws(ParseError) {
+        let keys = try node.mapping(allowed: ["enabled", "interval", "units"])
+        if let value = keys["enabled"] { enabled = try value.bool() }
+        if let value = keys["interval"] { intervalMilliseconds = try value.duration(in: intervalRange) }
+        if let value = keys["units"] {
+            units = try value.list().map { (item) throws(ParseError) in
+                let unit = try item.text()
+                guard unit.contains(".") else { throw item.error("expected a unit name with its type, such as myapp.service") }
+                return unit
+            }
+        }
+    }
+}
+
+public struct StatsDCollectorConfig: Sendable, Equatable {
+    public var enabled = true
+    public var listen = ListenAddress("127.0.0.1:8125")
+    public var unixSocket: String?
+    public var quantiles: [Double] = [0.5, 0.9, 0.99]
+    public var maxSeries = 10_000
+
+    init() {}
+
+    init(_ node: ConfigNode) throws(ParseError) {
+        let keys = try node.mapping(allowed: ["enabled", "listen", "unix_socket", "quantiles", "max_series"])
+        if let value = keys["enabled"] { enabled = try value.bool() }
+        if let value = keys["listen"] { listen = try value.listenAddress() }
+        if let value = keys["unix_socket"] { unixSocket = try value.text() }
+        if let value = keys["quantiles"] {
+            quantiles = try value.list().map { (item) throws(ParseError) in
+                let quantile = try item.double()
+                guard quantile > 0 && quantile < 1 else { throw item.error("a quantile must be between 0 and 1 (exclusive)") }
+                return quantile
+            }
+        }
+        if let value = keys["max_series"] { maxSeries = try value.int(in: 1...1_000_000) }
+    }
+}
+
+public struct GunicornAppConfig: Sendable, Equatable {
+    public var app: String
+    public var accessLog: String?
+    public var errorLog: String?
+    public var format: String?
+
+    init(_ node: ConfigNode) throws(ParseError) {
+        let keys = try node.mapping(allowed: ["app", "access_log", "error_log", "format"])
+        guard let appNode = keys["app"] else { throw node.error("a gunicorn entry needs an app name") }
+        app = try appNode.text()
+        accessLog = try keys["access_log"]?.text()
+        errorLog = try keys["error_log"]?.text()
+        format = try keys["format"]?.text()
+        guard accessLog != nil || errorLog != nil else { throw node.error("gunicorn app \"\(app)\" needs access_log or error_log") }
+    }
+}
+
+public struct PostgresServerConfig: Sendable, Equatable {
+    public var name: String
+    public var dsn: String
+    public var password: Secret?
+
+    init(_ node: ConfigNode) throws(ParseError) {
+        let keys = try node.mapping(allowed: ["name", "dsn", "password"])
+        guard let nameNode = keys["name"], let dsnNode = keys["dsn"] else { throw node.error("a postgres entry needs name and dsn") }
+        name = try nameNode.text()
+        dsn = try dsnNode.text()
+        guard dsn.hasPrefix("postgres://") || dsn.hasPrefix("postgresql://") else {
+            throw dsnNode.error("expected a postgres:// URL")
+        }
+        password = try keys["password"].map { (value) throws(ParseError) in Secret(try value.text()) }
+    }
+}
+
+public struct ProbeConfig: Sendable, Equatable {
+    public var name: String
+    public var url: String
+    public var intervalMilliseconds: Int64 = 30_000
+    public var expectStatus: [Int] = []
+
+    init(_ node: ConfigNode) throws(ParseError) {
+        let keys = try node.mapping(allowed: ["name", "url", "interval", "expect_status"])
+        guard let nameNode = keys["name"], let urlNode = keys["url"] else { throw node.error("a probe needs name and url") }
+        name = try nameNode.text()
+        url = try urlNode.text()
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") || url.hasPrefix("tcp://") else {
+            throw urlNode.error("expected an http://, https:// or tcp:// URL")
+        }
+        if let value = keys["interval"] { intervalMilliseconds = try value.duration(in: intervalRange) }
+        if let value = keys["expect_status"] {
+            expectStatus = try value.list().map { (item) throws(ParseError) in try item.int(in: 100...599) }
+        }
+    }
+}
+
+public struct BillingConfig: Sendable, Equatable {
+    public var enabled = false
+    public var intervalMilliseconds: Int64 = 3_600_000
+
+    init() {}
+
+    init(_ node: ConfigNode) throws(ParseError) {
+        let keys = try node.mapping(allowed: ["enabled", "interval"])
+        if let value = keys["enabled"] { enabled = try value.bool() }
+        if let value = keys["interval"] { intervalMilliseconds = try value.duration(in: 60_000...86_400_000) }
+    }
+}
+
+public struct RulesConfig: Sendable, Equatable {
+    public var files: [String] = []
+    public var evaluationIntervalMilliseconds: Int64 = 10_000
+
+    init() {}
+
+    init(_ node: ConfigNode) throws(ParseError) {
+        let keys = try node.mapping(allowed: ["files", "evaluation_interval"])
+        if let value = keys["files"] { files = try value.list().map { (item) throws(ParseError) in try item.text() } }
+        if let value = keys["evaluation_interval"] { evaluationIntervalMilliseconds = try value.duration(in: intervalRange) }
+    }
+}
+
+/// A value that must never reach a log line or an API response.
+public struct Secret: Sendable, Equatable, CustomStringConvertible {
+    public let value: String
+    public init(_ value: String) { self.value = value }
+    public var description: String { "<redacted>" }
+}

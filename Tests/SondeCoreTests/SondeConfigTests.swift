@@ -1,0 +1,87 @@
+@testable import SondeCore
+import Testing
+
+@Suite("Configuration")
+struct SondeConfigTests {
+    static let context = ConfigContext(
+        environment: ["PG_PASSWORD": "hunter2", "STATSD_PORT": "9125"],
+        readFile: { path in
+            guard path == "/etc/sonde/pg.password" else { throw SondeError(.notFound, "No such file or directory") }
+            return "s3cret\n"
+        })
+
+    func parse(_ text: String) throws(ParseError) -> SondeConfig {
+        try SondeConfig.parse(text, file: "sonde.yaml", context: SondeConfigTests.context)
+    }
+
+    @Test("the embedded defaults: loopback only, every collector of the agent on")
+    func defaults() throws {
+        let config = try SondeConfig.load(path: nil)
+        #expect(config.api.listen?.description == "127.0.0.1:9733")
+        #expect(config.collectors.statsd.listen?.isLoopback == true)
+        #expect(config.collectors.host.intervalMilliseconds == 10_000)
+        #expect(config.storage.maxBytes == 256 << 20)
+        #expect(config == (try parse("")))
+    }
+
+    @Test("the architecture's example parses, with substitutions")
+    func example() throws {
+        let config = try parse(YAMLParserTests.architectureExample.replacing("127.0.0.1:8125", with: "127.0.0.1:${STATSD_PORT}"))
+        #expect(config.collectors.process.groups.first?.cmdline == #"gunicorn: master \[myapp\]"#)
+        #expect(config.collectors.systemd.units == ["myapp.service", "nginx.service", "postgresql.service"])
+        #expect(config.collectors.statsd.listen?.port == 9125)
+        #expect(config.collectors.postgres.first?.password == Secret("s3cret"))
+        #expect(config.collectors.probes.first?.intervalMilliseconds == 30_000)
+        #expect(config.rules.files == ["/etc/sonde/alerts/*.yaml"])
+    }
+
+    @Test("errors name file, line, column and key path", arguments: [
+        ("storage:\n  max_byte: 1GiB", "sonde.yaml:2:3: storage.max_byte: unknown key; expected one of: max_bytes, max_series, flush_interval, tier_shares"),
+        ("storage:\n  max_bytes: lots", "sonde.yaml:2:14: storage.max_bytes: invalid size \"lots\": 1:1: unexpected \"l\", expected a number"),
+        ("collectors:\n  host: {interval: 0s}", "sonde.yaml:2:20: collectors.host.interval: 0s is out of range 1s...1h"),
+        ("collectors:\n  process:\n    groups:\n      - name: a\n        match: {comm: a}\n      - name: b\n        match: {cmdline: 'x(['}",
+         "sonde.yaml:7:25: collectors.process.groups[1].match.cmdline: invalid regular expression: "),
+        ("collectors:\n  statsd: {listen: nowhere}", "sonde.yaml:2:20: collectors.statsd.listen: expected host:port (e.g. 127.0.0.1:8125 or [::1]:8125), found \"nowhere\""),
+        ("api:\n  listen: 0.0.0.0:9733", "sonde.yaml:2:11: api.listen: listening on 0.0.0.0:9733 (not loopback) requires api.token_file"),
+        ("collectors:\n  postgres:\n    - name: main\n      dsn: postgres://x@127.0.0.1/db\n      password: ${NOPE}", "sonde.yaml:5:17: collectors.postgres[0].password: environment variable NOPE is not set"),
+        ("collectors:\n  postgres:\n    - name: main\n      dsn: postgres://x@127.0.0.1/db\n      password: ${file:/missing}", "sonde.yaml:5:17: collectors.postgres[0].password: cannot read /missing for ${file:…}: No such file or directory"),
+        ("collectors:\n  host:\n    enabled: maybe", "sonde.yaml:3:14: collectors.host.enabled: expected true or false, found \"maybe\""),
+        ("storage: [1, 2]", "sonde.yaml:1:10: storage: expected a mapping, found a list"),
+        ("collectors:\n  probes:\n    - {name: a, url: 'ftp://x'}", "sonde.yaml:3:22: collectors.probes[0].url: expected an http://, https:// or tcp:// URL"),
+    ])
+    func errors(text: String, expected: String) {
+        do {
+            _ = try parse(text)
+            Issue.record("no error for \(text)")
+        } catch {
+            #expect(error.description.hasPrefix(expected), "\(error.description)")
+        }
+    }
+
+    @Test("the rendered configuration redacts secrets and parses back to the same configuration")
+    func renderRoundTrip() throws {
+        let text = """
+            collectors:
+              process:
+                groups:
+                  - name: web
+                    match: {cmdline: 'gunicorn: master', user: www-data}
+              postgres:
+                - name: main
+                  dsn: postgres://sonde:inline-secret@127.0.0.1:5432/postgres
+                  password: ${PG_PASSWORD}
+              probes:
+                - {name: health, url: 'https://127.0.0.1/health/', expect_status: [200, 204]}
+            """
+        let config = try parse(text)
+        let rendered = config.rendered()
+        #expect(!rendered.contains("hunter2"))
+        #expect(!rendered.contains("inline-secret"))
+        #expect(rendered.contains("postgres://sonde:<redacted>@127.0.0.1:5432/postgres"))
+        #expect(rendered.contains("password: <redacted>"))
+        var again = try parse(rendered.replacing("password: <redacted>", with: "password: ${PG_PASSWORD}")
+            .replacing("<redacted>", with: "inline-secret"))
+        again.collectors.postgres[0].dsn = config.collectors.postgres[0].dsn
+        #expect(again == config)
+    }
+}
