@@ -32,9 +32,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "SondeNet",
+            dependencies: [
+                "SondeCore", "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "SondeCollectors",
             dependencies: [
-                "SondeCore",
+                "SondeCore", "SondeNet", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -70,6 +77,8 @@ let package = Package(
             dependencies: ["SondeCollectors", "SondeCore"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "SondeNetTests", dependencies: ["SondeNet", "SondeCore"]),
+        .testTarget(name: "SondeAgentTests", dependencies: ["SondeAgent", "SondeStore", "SondeCollectors", "SondeCore"]),
         // Runs the built `sonde` binary as a user would.
         .testTarget(name: "sondeTests", dependencies: ["sonde"]),
     ],
