@@ -30,6 +30,7 @@ enum Sonde {
 
     struct Running {
         var pid: pid_t
+        /// Where stdout and stderr go while it runs (readable before it ends).
         var outPath: String
         var errPath: String
 

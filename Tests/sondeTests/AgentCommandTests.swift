@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+
+@Suite("sonde run and sonde check")
+struct AgentCommandTests {
+    static let goodConfig = """
+        storage: {max_bytes: 8MiB, flush_interval: 500ms}
+        collectors:
+          host: {interval: 1s}
+          process:
+            interval: 1s
+            groups:
+              - name: agent
+                match: {cmdline: 'sonde run'}
+          statsd: {listen: '127.0.0.1:0'}
+        """
+
+    func waitFor(_ text: String, in path: String, seconds: Double = 20) -> Bool {
+        var waited = 0.0
+        while waited < seconds {
+            if readFile(path).contains(text) { return true }
+            usleep(100_000)
+            waited += 0.1
+        }
+        return false
+    }
+
+    @Test("SIGHUP applies a good file, rejects a bad one and keeps running; SIGTERM flushes the store")
+    func reloadAndStop() throws {
+        let scratch = ScratchDirectory()
+        let config = scratch.path + "/sonde.yaml"
+        let data = scratch.path + "/data"
+        writeFile(config, AgentCommandTests.goodConfig)
+        let running = Sonde.start(["run", "--config", config, "--data-dir", data])
+        #expect(waitFor("collector started", in: running.errPath))
+        usleep(2_500_000)
+
+        // A good change: the process collector goes away, the host collector keeps running.
+        writeFile(config, AgentCommandTests.goodConfig.replacing("  process:\n    interval: 1s", with: "  process:\n    enabled: false\n    interval: 1s"))
+        kill(running.pid, SIGHUP)
+        #expect(waitFor("configuration reloaded", in: running.errPath))
+        #expect(waitFor("collector.name=process [SondeAgent] collector stopped", in: running.errPath))
+
+        // A bad file: rejected with its position, the agent keeps going on the old configuration.
+        writeFile(config, "collectors:\n  host: {interval: soon}\n")
+        kill(running.pid, SIGHUP)
+        #expect(waitFor("configuration reload rejected", in: running.errPath))
+        #expect(readFile(running.errPath).contains("sonde.yaml:2:20: collectors.host.interval: invalid duration"))
+        usleep(1_500_000)
+        #expect(kill(running.pid, 0) == 0, "still running")
+
+        kill(running.pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(running.pid, &status, 0)
+        let result = running.finish(status: status)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("store closed"))
+
+        // What was collected is in the store, on the 1 s grid, host metrics under node_exporter's names.
+        let load = Sonde.run(["query", "--data-dir", data, "node_load1", "--start", "now-5m", "--format", "csv"])
+        let rows = load.stdout.split(separator: "\n").dropFirst()
+        #expect(rows.count >= 3, "\(load.stdout) \(load.stderr)")
+        #expect(rows.allSatisfy { $0.split(separator: ",")[1].allSatisfy(\.isNumber) }, "whole seconds: \(rows)")
+        let processes = Sonde.run(["query", "--data-dir", data, #"sonde_process_count{group="agent"}"#, "--start", "now-5m", "--format", "csv"])
+        #expect(processes.stdout.contains(",1\n"), "\(processes.stdout)")
+        let success = Sonde.run(["query", "--data-dir", data, #"sonde_collector_success{collector="host"}"#, "--start", "now-5m", "--format", "csv"])
+        #expect(success.stdout.split(separator: "\n").count >= 4)
+    }
+
+    @Test("sonde check prints the effective configuration with secrets redacted, or the error's position")
+    func check() throws {
+        let scratch = ScratchDirectory()
+        let config = scratch.path + "/sonde.yaml"
+        writeFile(scratch.path + "/pg.password", "very-secret\n")
+        writeFile(config, """
+            collectors:
+              postgres:
+                - name: main
+                  dsn: postgres://sonde:inline@127.0.0.1:5432/postgres
+                  password: ${file:\(scratch.path)/pg.password}
+            """)
+        let good = Sonde.run(["check", "--config", config])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains("password: <redacted>"))
+        #expect(!good.stdout.contains("very-secret") && !good.stdout.contains("inline@"))
+        #expect(good.stdout.contains("max_bytes: 256MiB"))
+        #expect(good.stdout.contains("validated but not run by this build yet: postgres"))
+
+        writeFile(config, "collectors:\n  proces: {}\n")
+        let bad = Sonde.run(["check", "--config", config])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("\(config):2:3: collectors.proces: unknown key; expected one of: host, process"), "\(bad.stderr)")
+
+        let defaults = Sonde.run(["check"])
+        #expect(defaults.status == 0)
+        #expect(defaults.stdout.contains("listen: 127.0.0.1:9733"))
+    }
+}
