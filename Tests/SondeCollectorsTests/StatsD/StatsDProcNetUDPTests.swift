@@ -2,7 +2,7 @@ import SondeCollectors
 import Testing
 
 @Suite("StatsD socket drops from /proc/net/udp")
-struct ProcNetUDPTests {
+struct StatsDProcNetUDPTests {
     /// `Tests/SondeCollectorsTests/Fixtures/statsd/proc`: a real capture (see its README).
     static var procRoot: String {
         var path = #filePath
