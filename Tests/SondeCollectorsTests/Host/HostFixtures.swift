@@ -49,10 +49,12 @@ final class HostTempTree {
 
     init() throws {
         var template = Array("/tmp/sonde-host-test-XXXXXX".utf8CString)
-        guard let created = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress) }) else {
-            throw SondeError(.io, "mkdtemp failed")
+        let created: String? = template.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress, mkdtemp(base) != nil else { return nil }
+            return String(cString: base)
         }
-        path = String(cString: created)
+        guard let created else { throw SondeError(.io, "mkdtemp failed") }
+        path = created
     }
 
     /// Writes `contents` to `relative`, creating parent directories.
