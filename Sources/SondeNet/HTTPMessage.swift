@@ -4,19 +4,26 @@ public struct HTTPRequest: Sendable, Equatable {
     public var url: String
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
-    /// Whole-request timeout, connection included.
+    /// Whole-request timeout, connection included (values below 1 count as 1).
     public var timeoutMilliseconds: Int64
+    /// Overrides the client's proxy setting for this request; nil uses the client's. The EC2
+    /// metadata service, for one, must never be asked through a proxy.
+    public var proxy: HTTPProxy?
 
-    public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [], timeoutMilliseconds: Int64 = 10_000) {
+    public init(
+        method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [], timeoutMilliseconds: Int64 = 10_000,
+        proxy: HTTPProxy? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.proxy = proxy
     }
 
     public static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
-        lhs.method == rhs.method && lhs.url == rhs.url && lhs.body == rhs.body && lhs.timeoutMilliseconds == rhs.timeoutMilliseconds
+        lhs.method == rhs.method && lhs.url == rhs.url && lhs.body == rhs.body && lhs.timeoutMilliseconds == rhs.timeoutMilliseconds && lhs.proxy == rhs.proxy
             && lhs.headers.map(\.name) == rhs.headers.map(\.name) && lhs.headers.map(\.value) == rhs.headers.map(\.value)
     }
 }

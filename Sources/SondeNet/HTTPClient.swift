@@ -1,0 +1,131 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CCurl
+import Synchronization
+
+/// Where requests go through.
+public enum HTTPProxy: Sendable, Equatable {
+    /// What the environment says, read by libcurl itself on each request: `https_proxy` /
+    /// `HTTPS_PROXY` for https URLs, `http_proxy` (lower case only) for http URLs, `all_proxy` /
+    /// `ALL_PROXY` for either, and `no_proxy` / `NO_PROXY` (comma-separated hosts, domains and
+    /// CIDRs, `*` for all) for the exceptions.
+    case environment
+    /// Direct connections, whatever the environment says.
+    case none
+    /// This proxy (`http://host:port`, `socks5h://host:port`…), ignoring the environment's
+    /// `*_proxy` variables but still honouring `NO_PROXY`.
+    case url(String)
+}
+
+/// sonde's HTTP/1.1 and HTTP/2 client, on libcurl: probes, AWS APIs, webhooks, the EC2 metadata
+/// service.
+///
+/// Each `send` runs one curl easy handle to completion on a thread of its own (never on the
+/// cooperative pool, which blocking I/O would starve) and resumes the calling task when done.
+/// Cancelling the task aborts the transfer within about a second. There is no connection reuse
+/// between requests yet (a later version moves to one curl multi handle; `CurlEasy` holds the
+/// per-request setup both share), no cookies, no automatic retries and no decompression.
+///
+/// Security defaults: TLS peers and host names are verified against the system CA bundle, TLS 1.2
+/// at least; only `http` and `https` URLs; redirects are not followed unless configured; response
+/// bodies are capped. libcurl is told not to use signals (`CURLOPT_NOSIGNAL`); the executable
+/// should ignore SIGPIPE, as libcurl then cannot do it for its own writes.
+public final class HTTPClient: Sendable {
+    /// Settings shared by every request of a client.
+    public struct Configuration: Sendable, Equatable {
+        /// Follows 3xx `Location` headers (http and https only) when true; otherwise a 3xx is returned.
+        public var followRedirects: Bool
+        /// How many redirects at most, when following them.
+        public var maxRedirects: Int
+        /// A response body longer than this fails with `HTTPError.Kind.tooLarge`.
+        public var maxResponseBodyBytes: Int
+        /// The connection phase's limit (DNS, TCP, TLS), within the request's own timeout.
+        public var connectTimeoutMilliseconds: Int64
+        public var proxy: HTTPProxy
+        /// A PEM file of CA certificates to trust instead of the system bundle; nil for the system's.
+        public var caBundlePath: String?
+        public var userAgent: String
+
+        public init(
+            followRedirects: Bool = false, maxRedirects: Int = 5, maxResponseBodyBytes: Int = 16 << 20,
+            connectTimeoutMilliseconds: Int64 = 10_000, proxy: HTTPProxy = .environment, caBundlePath: String? = nil,
+            userAgent: String = "sonde"
+        ) {
+            self.followRedirects = followRedirects
+            self.maxRedirects = maxRedirects
+            self.maxResponseBodyBytes = maxResponseBodyBytes
+            self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
+            self.proxy = proxy
+            self.caBundlePath = caBundlePath
+            self.userAgent = userAgent
+        }
+    }
+
+    public let configuration: Configuration
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        _ = Curl.globalInit
+    }
+
+    /// Sends `request` and returns the response, whatever its status.
+    ///
+    /// - Throws: `HTTPError` when no complete response arrived: DNS, connection, TLS, timeout,
+    ///   a body over `maxResponseBodyBytes`, cancellation, or an unusable request.
+    public func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
+        if Task.isCancelled {
+            throw HTTPError(kind: .cancelled, url: request.redactedURL, message: "\(request.method) \(request.redactedURL): cancelled before it started")
+        }
+        let configuration = self.configuration
+        let cancellation = CurlCancellation()
+        let result: Result<HTTPResponse, HTTPError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPResponse, HTTPError>, Never>) in
+                let started = RequestThread.start {
+                    continuation.resume(returning: CurlEasy.perform(request, configuration: configuration, cancellation: cancellation))
+                }
+                if !started {
+                    continuation.resume(returning: .failure(HTTPError(
+                        kind: .other, url: request.redactedURL,
+                        message: "\(request.method) \(request.redactedURL): cannot start a thread (errno \(errno))")))
+                }
+            }
+        } onCancel: {
+            cancellation.cancel()
+        }
+        return try result.get()
+    }
+}
+
+/// Set when the sending task is cancelled; polled by libcurl's progress callback.
+final class CurlCancellation: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func cancel() { flag.store(true, ordering: .relaxed) }
+    var isCancelled: Bool { flag.load(ordering: .relaxed) }
+}
+
+/// Starts a detached POSIX thread running one closure: the home of one blocking transfer.
+enum RequestThread {
+    private final class Work {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+
+    /// False when the system refused a thread (errno says why); `body` then never runs.
+    static func start(_ body: @escaping @Sendable () -> Void) -> Bool {
+        let work = Unmanaged.passRetained(Work(body)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            Unmanaged<Work>.fromOpaque(raw).takeRetainedValue().body()
+            return nil
+        }, work)
+        guard result == 0 else {
+            Unmanaged<Work>.fromOpaque(work).release()
+            errno = result
+            return false
+        }
+        pthread_detach(thread)
+        return true
+    }
+}
