@@ -2,8 +2,6 @@
 import Glibc
 #elseif canImport(Musl)
 import Musl
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// Raw reads of procfs files, directories and links, without Foundation.
@@ -13,7 +11,7 @@ import Darwin
 /// the caller decides what a missing value means. Nothing here parses.
 enum ProcFS {
     /// Reads the whole file at `path` into `buffer` (grown when needed) and returns the byte count.
-    static func readFile(_ path: String, into buffer: inout [UInt8]) -> Int? {
+    static func readFile(_ path: UnsafePointer<CChar>, into buffer: inout [UInt8]) -> Int? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { return nil }
         defer { close(fd) }
@@ -32,6 +30,10 @@ enum ProcFS {
             if result == 0 { return count }
             count += result
         }
+    }
+
+    static func readFile(_ path: String, into buffer: inout [UInt8]) -> Int? {
+        path.withCString { readFile($0, into: &buffer) }
     }
 
     /// Reads the whole file at `path` as text (invalid UTF-8 repaired).
@@ -66,7 +68,7 @@ enum ProcFS {
 
     /// How many entries (other than `.` and `..`) the directory holds; nil if it cannot be opened
     /// (for `/proc/PID/fd` of another user's process without privileges, say).
-    static func countEntries(_ path: String) -> Int? {
+    static func countEntries(_ path: UnsafePointer<CChar>) -> Int? {
         guard let dir = opendir(path) else { return nil }
         defer { closedir(dir) }
         var count = 0
@@ -77,6 +79,25 @@ enum ProcFS {
             if !isDot { count += 1 }
         }
         return count
+    }
+
+    static func countEntries(_ path: String) -> Int? { path.withCString { countEntries($0) } }
+
+    /// The number of open descriptors from `/proc/PID/fd`: on procfs since Linux 6.2 the directory's
+    /// `st_size` is that number (one `stat` instead of listing it); otherwise, or when it says 0, list it.
+    static func countDescriptors(_ path: UnsafePointer<CChar>, onProcfs: Bool) -> Int? {
+        if onProcfs {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            if info.st_size > 0 { return Int(info.st_size) }
+        }
+        return countEntries(path)
+    }
+
+    /// Whether `path` looks like a procfs mount rather than, say, a fixture directory: procfs always
+    /// has the `self` link (Glibc's module does not export `statfs` to check the magic number).
+    static func isProcfs(_ path: String) -> Bool {
+        readLink(path + "/self") != nil
     }
 
     /// The target of a symbolic link (for `/proc/PID/exe`, `/proc/self`), or nil.
@@ -99,5 +120,43 @@ enum ProcFS {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+}
+
+/// Builds `ROOT/PID/FILE` NUL-terminated in one reused buffer, so the per-process hot path does not
+/// allocate a `String` per file.
+struct ProcPathBuilder {
+    private var bytes: [UInt8]
+    private let prefixCount: Int
+
+    init(root: String) {
+        bytes = Array(root.utf8)
+        bytes.append(UInt8(ascii: "/"))
+        prefixCount = bytes.count
+        bytes.reserveCapacity(prefixCount + 64)
+    }
+
+    /// Calls `body` with the C path of `file` (e.g. `"stat"`, `"fd"`) of `pid`; nil if it cannot be built.
+    mutating func withPath<Result>(
+        _ pid: Int32, _ file: StaticString, _ body: (UnsafePointer<CChar>) -> Result
+    ) -> Result? {
+        bytes.removeSubrange(prefixCount...)
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var value = UInt32(max(0, pid))
+        withUnsafeMutableBytes(of: &digits) { raw in
+            repeat {
+                raw[count] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+                count += 1
+            } while value > 0 && count < raw.count
+            for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(raw[index]) }
+        }
+        bytes.append(UInt8(ascii: "/"))
+        file.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(0)
+        return bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars in chars.baseAddress.map(body) }
+        }
     }
 }

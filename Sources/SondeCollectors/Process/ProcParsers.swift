@@ -165,6 +165,37 @@ public func parseStatus(_ text: String) throws(SondeError) -> ProcStatus {
     return status
 }
 
+/// The effective UID from the bytes of `/proc/PID/status`, reading only the `Uid:` line (the scan's
+/// fast path for `user` rules; `parseStatus` reads everything).
+func parseStatusEffectiveUID(_ bytes: ArraySlice<UInt8>) -> UInt32? {
+    let key: [UInt8] = Array("Uid:".utf8)
+    var index = bytes.startIndex
+    while index < bytes.endIndex {
+        // At the start of a line.
+        if bytes.endIndex - index >= key.count, bytes[index..<(index + key.count)].elementsEqual(key) {
+            var position = index + key.count
+            var field = 0
+            while position < bytes.endIndex, bytes[position] != 10 {
+                while position < bytes.endIndex, bytes[position] == 9 || bytes[position] == 32 { position += 1 }
+                var value: UInt64 = 0
+                var digits = 0
+                while position < bytes.endIndex, bytes[position] >= 48, bytes[position] <= 57, digits < 10 {
+                    value = value * 10 + UInt64(bytes[position] - 48)
+                    digits += 1
+                    position += 1
+                }
+                guard digits > 0 else { return nil }
+                if field == 1 { return UInt32(exactly: value) }
+                field += 1
+            }
+            return nil
+        }
+        while index < bytes.endIndex, bytes[index] != 10 { index += 1 }
+        index += 1
+    }
+    return nil
+}
+
 private func kilobytes(_ value: Substring) -> UInt64? {
     let parts = value.split(separator: " ")
     guard let number = parts.first.flatMap({ UInt64($0) }) else { return nil }

@@ -14,12 +14,14 @@ import Synchronization
 /// and, only for processes that pass the cheap rules, what the other rules need: `cmdline`, `exe`,
 /// `status` (user) and `cgroup`. Those facts and the rules' verdict are cached per PID and start time
 /// (a new command name, i.e. an `exec`, invalidates them) and re-read after the process's age, at
-/// least 1 s and at most `refreshInterval`, so a young process that renames itself (setproctitle) is
-/// re-examined soon and a settled one rarely. Group members also cost `fd/`, `io` and (cached) `limits`.
+/// least 1 s and at most `refreshInterval` (spread by PID), so a young process that renames itself
+/// (setproctitle) is re-examined soon and a settled one rarely; a uid change without `exec` is seen
+/// within `refreshInterval`. Group members also cost `fd/`, `io` and (cached) `limits`.
 ///
-/// Labels: `group` on every series, `mode` on `sonde_process_cpu_seconds_total`. A group with no
-/// process still reports `sonde_process_count 0`, `sonde_process_worker_count 0` and its counters,
-/// so "is it down" alerts work; its gauges (memory, threads, fds, age, CPU percent) are absent then.
+/// Zombies (exited, not yet reaped) are not counted. Labels: `group` on every series, `mode` on
+/// `sonde_process_cpu_seconds_total`. A group with no process still reports `sonde_process_count 0`,
+/// `sonde_process_worker_count 0` and its counters, so "is it down" alerts work; its gauges (memory,
+/// threads, fds, age, CPU percent) are absent then.
 /// It does not look at threads individually, at processes outside groups, or at containers' PID
 /// namespaces beyond what the procfs at `procPath` shows.
 public final class ProcessCollector: Collector {
@@ -103,13 +105,19 @@ public final class ProcessCollector: Collector {
     struct ScanState: ~Copyable {
         var cache: [Int32: CachedProcess] = [:]
         var trackers: [ProcessGroupTracker]
-        var buffer = [UInt8](repeating: 0, count: 4096)
         var bootTime: Double?
-        var generation: UInt64 = 0
+        var onProcfs: Bool?
 
         init(groupCount: Int) {
             trackers = Array(repeating: ProcessGroupTracker(), count: groupCount)
         }
+    }
+
+    /// Per-scan scratch space: one read buffer and one path buffer for every file of the scan.
+    struct Scratch {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var paths: ProcPathBuilder
+        var onProcfs: Bool
     }
 
     func scan(_ state: inout ScanState) throws -> [GroupReport] {
@@ -122,24 +130,27 @@ public final class ProcessCollector: Collector {
             state.bootTime = ProcFS.readText(procPath + "/stat").flatMap { try? parseBootTime($0) }.map(Double.init)
             if state.bootTime == nil { logger.debug("no btime in \(procPath)/stat; process ages are not reported") }
         }
+        if state.onProcfs == nil { state.onProcfs = ProcFS.isProcfs(procPath) }
+        var scratch = Scratch(paths: ProcPathBuilder(root: procPath), onProcfs: state.onProcfs ?? false)
         let context = makeContext()
-        state.generation &+= 1
-        let generation = state.generation
 
         var stats: [Int32: ProcStat] = [:]
         stats.reserveCapacity(pids.count)
         var matched = [[Int32]](repeating: [], count: groups.count)
         for (index, pid) in pids.enumerated() {
             if index & 63 == 0 { try Task.checkCancellation() }
-            let base = procPath + "/" + String(pid) + "/"
-            guard let length = ProcFS.readFile(base + "stat", into: &state.buffer),
-                let stat = try? state.buffer.withUnsafeBytes({ raw throws(SondeError) in
+            let length = scratch.paths.withPath(pid, "stat") { ProcFS.readFile($0, into: &scratch.buffer) } ?? nil
+            guard let length,
+                let stat = try? scratch.buffer.withUnsafeBytes({ raw throws(SondeError) in
                     try parseProcStat(bytes: UnsafeRawBufferPointer(rebasing: raw[0..<length]))
                 })
             else { continue }  // exited since the listing
+            // A zombie has exited: its command line is gone and it must not keep a group up.
+            if stat.state == UInt8(ascii: "Z") || stat.state == UInt8(ascii: "X") { continue }
             stats[pid] = stat
 
             var entry: CachedProcess
+            var changed = false
             if let cached = state.cache[pid], cached.startTime == stat.startTime, cached.comm == stat.comm,
                 cached.refreshAt > monotonic {
                 entry = cached
@@ -148,27 +159,31 @@ public final class ProcessCollector: Collector {
                 if let bootTime = state.bootTime {
                     age = now - (bootTime + Double(stat.startTime) / ticksPerSecond)
                 }
+                // Trust the facts for as long as the process has lived (a young one may still rename
+                // itself), spread over 50–100 % by PID so settled processes do not all expire at once.
+                let spread = 0.5 + Double(pid % 101) / 200
                 entry = CachedProcess(
                     startTime: stat.startTime, comm: stat.comm,
-                    refreshAt: monotonic + min(refreshInterval, max(1, age)), groupCount: groups.count)
+                    refreshAt: monotonic + min(refreshInterval, max(1, age)) * spread, groupCount: groups.count)
+                changed = true
             }
-            entry.generation = generation
             for (groupIndex, match) in groups.enumerated() where match.matchesPerScan(pid: pid, context: context) {
                 let verdict: Bool
                 if let cached = entry.verdicts[groupIndex] {
                     verdict = cached
                 } else {
-                    var facts = CachedFacts(pid: pid, base: base, entry: entry)
+                    var facts = CachedFacts(pid: pid, base: procPath + "/" + String(pid) + "/", entry: entry)
                     verdict = match.matchesProcess(&facts, context: context)
                     entry = facts.entry
                     entry.verdicts[groupIndex] = verdict
+                    changed = true
                 }
                 if verdict { matched[groupIndex].append(pid) }
             }
-            state.cache[pid] = entry
+            if changed { state.cache[pid] = entry }
         }
         if state.cache.count > stats.count {
-            state.cache = state.cache.filter { $0.value.generation == generation }
+            state.cache = state.cache.filter { stats[$0.key] != nil }
         }
 
         var children: [Int32: [Int32]] = [:]
@@ -186,7 +201,7 @@ public final class ProcessCollector: Collector {
                 if let known = samples[pid] {
                     members.append(known)
                 } else if let stat = stats[pid] {
-                    let sample = self.sample(stat, &state)
+                    let sample = self.sample(stat, &state, &scratch)
                     samples[pid] = sample
                     members.append(sample)
                 }
@@ -238,23 +253,25 @@ public final class ProcessCollector: Collector {
         return (roots, members)
     }
 
-    private func sample(_ stat: ProcStat, _ state: inout ScanState) -> ProcessSample {
-        let base = procPath + "/" + String(stat.pid) + "/"
+    private func sample(_ stat: ProcStat, _ state: inout ScanState, _ scratch: inout Scratch) -> ProcessSample {
+        let pid = stat.pid
         var io: ProcIO?
-        if let length = ProcFS.readFile(base + "io", into: &state.buffer) {
-            io = try? parseIO(String(decoding: state.buffer[0..<length], as: UTF8.self))
+        if let length = scratch.paths.withPath(pid, "io", { ProcFS.readFile($0, into: &scratch.buffer) }) ?? nil {
+            io = try? parseIO(String(decoding: scratch.buffer[0..<length], as: UTF8.self))
         }
         var fdLimit: UInt64?
-        if let entry = state.cache[stat.pid], case .known(let limit) = entry.fdLimit {
+        if let entry = state.cache[pid], case .known(let limit) = entry.fdLimit {
             fdLimit = limit
         } else {
-            fdLimit = ProcFS.readText(base + "limits").flatMap { try? parseLimits($0) }?.openFiles?.soft
-            state.cache[stat.pid]?.fdLimit = .known(fdLimit)
+            fdLimit = ProcFS.readText(procPath + "/" + String(pid) + "/limits").flatMap { try? parseLimits($0) }?.openFiles?.soft
+            state.cache[pid]?.fdLimit = .known(fdLimit)
         }
+        let onProcfs = scratch.onProcfs
+        let fds = scratch.paths.withPath(pid, "fd") { ProcFS.countDescriptors($0, onProcfs: onProcfs) } ?? nil
         return ProcessSample(
-            key: ProcessKey(pid: stat.pid, startTime: stat.startTime), utime: stat.utime, stime: stat.stime,
+            key: ProcessKey(pid: pid, startTime: stat.startTime), utime: stat.utime, stime: stat.stime,
             threads: stat.threads, residentBytes: stat.residentPages &* pageSize,
-            virtualBytes: stat.virtualMemoryBytes, openFDs: ProcFS.countEntries(base + "fd"), fdLimit: fdLimit,
+            virtualBytes: stat.virtualMemoryBytes, openFDs: fds, fdLimit: fdLimit,
             readBytes: io?.readBytes, writtenBytes: io?.writtenBytes)
     }
 
@@ -287,7 +304,6 @@ struct CachedProcess: Sendable {
     var startTime: UInt64
     var comm: String
     var refreshAt: Double
-    var generation: UInt64 = 0
     var cmdline: LazyFact<String> = .unknown
     var exe: LazyFact<String> = .unknown
     var uid: LazyFact<UInt32> = .unknown
@@ -330,7 +346,8 @@ struct CachedFacts: ProcessFacts {
 
     mutating func effectiveUID() -> UInt32? {
         if case .known(let value) = entry.uid { return value }
-        let value = ProcFS.readText(base + "status").flatMap { try? parseStatus($0) }?.effectiveUID
+        var buffer: [UInt8] = []
+        let value = ProcFS.readFile(base + "status", into: &buffer).flatMap { parseStatusEffectiveUID(buffer[0..<$0]) }
         entry.uid = .known(value)
         return value
     }
