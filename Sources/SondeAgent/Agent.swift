@@ -2,13 +2,19 @@ import Logging
 import ServiceLifecycle
 import SondeCollectors
 import SondeCore
+import SondeNet
 import SondeStore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `sonde run`: wires the configuration into one `ServiceGroup`: the store first, then the
 /// collectors, then the SIGHUP reloader. SIGTERM and SIGINT stop it gracefully in reverse order,
 /// so every collector has stopped and the store is flushed and snapshotted last.
 public enum Agent {
     public static func run(configPath: String?, dataDirectory: String, logger: Logger) async throws {
+        // A peer closing a socket must be an error on that socket, not the end of the process.
+        signal(SIGPIPE, SIG_IGN)
         let config = try SondeConfig.load(path: configPath)
         var options = StoreOptions()
         options.maxBytes = config.storage.maxBytes
@@ -24,8 +30,16 @@ public enum Agent {
             "store.directory": "\(dataDirectory)", "store.created": "\(store.recovery.created)",
             "series.count": "\(store.recovery.series)", "store.replayed_entries": "\(store.recovery.replayedEntries)",
         ])
+        // IMDSv2 answers within its 1 s timeout on EC2; a machine that does not say it is EC2 is
+        // never probed, and uses its hostname.
+        let identity = InstanceIdentity.looksLikeEC2()
+            ? await InstanceIdentity.discover(client: HTTPClient(), logger: logger)
+            : InstanceIdentity.offEC2(hostname: InstanceIdentity.localHostname())
+        logger.info("instance identity", metadata: [
+            "instance": "\(identity.instance)", "instance.on_ec2": "\(identity.onEC2)", "instance.region": "\(identity.region)",
+        ])
         let factory: @Sendable (SondeConfig) throws -> [CollectorSchedule] = { config in
-            try CollectorFactory.schedules(for: config, logger: logger)
+            try CollectorFactory.schedules(for: config, identity: identity, logger: logger)
         }
         let supervisor = CollectorSupervisor(store: store, schedules: try factory(config), logger: logger)
         let notYet = CollectorFactory.notYetRunning(config)

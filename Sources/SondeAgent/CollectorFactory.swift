@@ -8,8 +8,14 @@ import SondeCore
 /// Collectors of later issues (gunicorn logs, postgres, probes, billing) are validated by the
 /// configuration already; this build does not run them yet, and `sonde check` says which run.
 public enum CollectorFactory {
-    public static func schedules(for config: SondeConfig, procPath: String = "/proc", sysPath: String = "/sys", rootfsPath: String = "/", logger: Logger) throws -> [CollectorSchedule] {
-        var schedules: [CollectorSchedule] = []
+    public static func schedules(
+        for config: SondeConfig, identity: InstanceIdentity, procPath: String = "/proc", sysPath: String = "/sys", rootfsPath: String = "/",
+        logger: Logger
+    ) throws -> [CollectorSchedule] {
+        var schedules: [CollectorSchedule] = [
+            // Who this host is (EC2 instance or hostname): `sonde_instance_info`, on the host grid.
+            CollectorSchedule(collector: InstanceIdentityCollector(identity: identity), intervalMilliseconds: config.collectors.host.intervalMilliseconds, fingerprint: "\(identity)"),
+        ]
         let collectors = config.collectors
         if collectors.host.enabled {
             schedules.append(CollectorSchedule(
@@ -23,6 +29,13 @@ public enum CollectorFactory {
                 collector: try ProcessCollector(groups: groups, procPath: procPath),
                 intervalMilliseconds: collectors.process.intervalMilliseconds,
                 fingerprint: "\(collectors.process)"))
+        }
+        if collectors.systemd.enabled {
+            let units = collectors.systemd.units ?? watchedUnits(collectors.process)
+            schedules.append(CollectorSchedule(
+                collector: SystemdCollector(units: units, cgroupRoot: sysPath + "/fs/cgroup", logger: logger),
+                intervalMilliseconds: collectors.systemd.intervalMilliseconds,
+                fingerprint: "\(collectors.systemd) \(units)"))
         }
         if collectors.statsd.enabled && (collectors.statsd.listen != nil || collectors.statsd.unixSocket != nil) {
             let statsd = collectors.statsd
@@ -44,9 +57,17 @@ public enum CollectorFactory {
         if !config.collectors.postgres.isEmpty { names.append("postgres") }
         if !config.collectors.probes.isEmpty { names.append("probes") }
         if config.collectors.billing.enabled { names.append("billing") }
-        if config.collectors.systemd.units != nil { names.append("systemd") }
         if !config.rules.files.isEmpty { names.append("rules") }
         return names
+    }
+
+    /// The systemd units of the watched process groups, when `collectors.systemd.units` is not given:
+    /// the units named in `systemd_unit` rules, and for the embedded default groups the Debian and
+    /// Amazon Linux unit names of PostgreSQL and nginx (a Gunicorn app's unit name is the app's own).
+    static func watchedUnits(_ process: ProcessCollectorConfig) -> [String] {
+        guard process.enabled else { return [] }
+        if process.groups.isEmpty { return ["postgresql.service", "nginx.service"] }
+        return process.groups.compactMap(\.systemdUnit)
     }
 
     static func processGroup(_ config: ProcessGroupConfig) -> ProcessGroup {

@@ -27,14 +27,18 @@ struct CollectorRunner: Sendable {
     }
 
     private let state = State()
+    private let thread: CollectorThread
 
     init(schedule: CollectorSchedule, store: Store, logger: Logger) {
         self.schedule = schedule
         self.store = store
         self.logger = logger
+        self.thread = CollectorThread()
     }
 
     func run() async {
+        thread.start()
+        defer { thread.stop() }
         let name = schedule.name
         while !Task.isCancelled {
             let now = AgentClock.wallMilliseconds()
@@ -96,8 +100,9 @@ struct CollectorRunner: Sendable {
         let state = self.state
         let timeout = schedule.timeoutMilliseconds
         let resumed = Once()
+        let thread = self.thread
         return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
-            let work = Task {
+            let work = Task(executorPreference: thread) {
                 var batch = MetricBatch()
                 let outcome: Outcome
                 do {

@@ -54,6 +54,13 @@ extension StoreEngine {
             drop("ring_file_short", ringReport.fileWasShort ? 1 : 0)
         }
 
+        if !readOnly {
+            // A truncated head log or snapshot slot gets its reserved space back.
+            if try headLog.file.size < layout.headLogBytes { try headLog.file.preallocate(size: layout.headLogBytes) }
+            for slot in snapshotFiles where try slot.size < layout.snapshotSlotBytes {
+                try slot.preallocate(size: layout.snapshotSlotBytes)
+            }
+        }
         var loaded: HeadSnapshot.Loaded?
         for slot in 0..<2 {
             guard let candidate = try HeadSnapshot.load(snapshotFiles[slot], slot: slot, fallbackGeneration: headLog.headerGeneration()) else { continue }

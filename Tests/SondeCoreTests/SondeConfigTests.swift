@@ -26,7 +26,7 @@ struct SondeConfigTests {
 
     @Test("the architecture's example parses, with substitutions")
     func example() throws {
-        let config = try parse(YAMLParserTests.architectureExample.replacing("127.0.0.1:8125", with: "127.0.0.1:${STATSD_PORT}"))
+        let config = try parse(YAMLParserTests.architectureExample.replacing("{listen: 127.0.0.1:8125}", with: "{listen: '127.0.0.1:${STATSD_PORT}'}"))
         #expect(config.collectors.process.groups.first?.cmdline == #"gunicorn: master \[myapp\]"#)
         #expect(config.collectors.systemd.units == ["myapp.service", "nginx.service", "postgresql.service"])
         #expect(config.collectors.statsd.listen?.port == 9125)
@@ -37,10 +37,10 @@ struct SondeConfigTests {
 
     @Test("errors name file, line, column and key path", arguments: [
         ("storage:\n  max_byte: 1GiB", "sonde.yaml:2:3: storage.max_byte: unknown key; expected one of: max_bytes, max_series, flush_interval, tier_shares"),
-        ("storage:\n  max_bytes: lots", "sonde.yaml:2:14: storage.max_bytes: invalid size \"lots\": 1:1: unexpected \"l\", expected a number"),
+        ("storage:\n  max_bytes: lots", "sonde.yaml:2:14: storage.max_bytes: invalid size \"lots\": unexpected \"l\", expected a number of bytes"),
         ("collectors:\n  host: {interval: 0s}", "sonde.yaml:2:20: collectors.host.interval: 0s is out of range 1s...1h"),
         ("collectors:\n  process:\n    groups:\n      - name: a\n        match: {comm: a}\n      - name: b\n        match: {cmdline: 'x(['}",
-         "sonde.yaml:7:25: collectors.process.groups[1].match.cmdline: invalid regular expression: "),
+         "sonde.yaml:7:26: collectors.process.groups[1].match.cmdline: invalid regular expression: "),
         ("collectors:\n  statsd: {listen: nowhere}", "sonde.yaml:2:20: collectors.statsd.listen: expected host:port (e.g. 127.0.0.1:8125 or [::1]:8125), found \"nowhere\""),
         ("api:\n  listen: 0.0.0.0:9733", "sonde.yaml:2:11: api.listen: listening on 0.0.0.0:9733 (not loopback) requires api.token_file"),
         ("collectors:\n  postgres:\n    - name: main\n      dsn: postgres://x@127.0.0.1/db\n      password: ${NOPE}", "sonde.yaml:5:17: collectors.postgres[0].password: environment variable NOPE is not set"),

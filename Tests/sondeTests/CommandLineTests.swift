@@ -103,7 +103,9 @@ struct CommandLineTests {
         let scratch = ScratchDirectory()
         let data = scratch.path + "/data"
         for signal in [SIGTERM, SIGINT] {
-            let running = Sonde.start(["run", "--data-dir", data, "--flush-interval", "100ms"])
+            let config = scratch.path + "/quiet.yaml"
+            writeFile(config, "storage: {flush_interval: 100ms}\ncollectors:\n  statsd: {enabled: false}\n")
+            let running = Sonde.start(["run", "--config", config, "--data-dir", data])
             // Wait until it has opened the store (its lock file exists and it has flushed once).
             var waited = 0
             while access(data + "/head.log", F_OK) != 0 && waited < 200 {

@@ -201,7 +201,7 @@ public struct SystemdCollectorConfig: Sendable, Equatable {
         let keys = try node.mapping(allowed: ["enabled", "interval", "units"])
         if let value = keys["enabled"] { enabled = try value.bool() }
         if let value = keys["interval"] { intervalMilliseconds = try value.duration(in: intervalRange) }
-        if let value = keys["units"] {
+        if let value = keys["units"], !value.node.isNull {
             units = try value.list().map { (item) throws(ParseError) in
                 let unit = try item.text()
                 guard unit.contains(".") else { throw item.error("expected a unit name with its type, such as myapp.service") }

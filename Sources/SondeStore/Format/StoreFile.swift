@@ -70,6 +70,35 @@ final class StoreFile: Sendable {
         return done
     }
 
+    /// Reads from `offset` up to `limit` in windows, stopping after the first window that is all
+    /// zeros: the unwritten rest of a preallocated file, which is then not read (or held in memory)
+    /// at all. Files whose unused part holds stale data are read to `limit`.
+    func readUsedPrefix(from offset: Int, limit: Int, window: Int = 1 << 20) throws(SondeError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var position = offset
+        while position < limit {
+            let chunk = try read(at: position, count: min(window, limit - position))
+            if chunk.isEmpty { break }
+            let allZero = chunk.withUnsafeBytes { raw -> Bool in
+                var index = 0
+                while index + 8 <= raw.count {
+                    if raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) != 0 { return false }
+                    index += 8
+                }
+                while index < raw.count {
+                    if raw[index] != 0 { return false }
+                    index += 1
+                }
+                return true
+            }
+            if allZero && position > offset { break }
+            bytes.append(contentsOf: chunk)
+            position += chunk.count
+            if chunk.count < window { break }
+        }
+        return bytes
+    }
+
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(SondeError) {
         var done = 0
         while done < bytes.count {

@@ -90,6 +90,15 @@ final class HeadLog {
         header.writeBytes([UInt8](repeating: 0, count: HeadLog.headerBytes - header.count))
         try file.write(header.bytes, at: 0)
         try file.sync()
+        // The old frames no longer pass (they are seeded with the old generation); zeroing them lets
+        // the next open stop reading at the end of the live frames instead of the end of the file.
+        var position = HeadLog.headerBytes
+        let zeros = [UInt8](repeating: 0, count: 1 << 16)
+        while position < min(writeOffset, capacity) {
+            let count = min(zeros.count, min(writeOffset, capacity) - position)
+            try zeros.withUnsafeBytes { raw in Result { () throws(SondeError) in try file.write(UnsafeRawBufferPointer(rebasing: raw[0..<count]), at: position) } }.get()
+            position += count
+        }
         self.generation = generation
         writeOffset = HeadLog.headerBytes
         discardPending()
@@ -109,7 +118,8 @@ final class HeadLog {
     /// `expectedGeneration` (the newest snapshot's, which the log normally continues); 0 when even
     /// that finds nothing.
     func read(expectedGeneration: UInt64, report: inout ReadReport, _ body: (Entry) -> Void) throws(SondeError) -> UInt64 {
-        let bytes = try file.read(at: 0, count: capacity)
+        // `reset` zeroes what the previous generation used, so reading stops after the live frames.
+        let bytes = try file.readUsedPrefix(from: 0, limit: capacity)
         guard bytes.count >= HeadLog.headerBytes else {
             report.damagedHeader = true
             return 0

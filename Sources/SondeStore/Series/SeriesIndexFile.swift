@@ -50,7 +50,8 @@ final class SeriesIndexFile {
     /// is extended again and a damaged header rewritten.
     func load(repair: Bool, report: inout LoadReport, _ body: (UInt32, Labels) -> Void) throws(SondeError) {
         if repair, try file.size < capacity { try file.preallocate(size: capacity) }
-        let bytes = try file.read(at: 0, count: capacity)
+        // Append-only from the front: what follows the last record is zeros, never read.
+        let bytes = try file.readUsedPrefix(from: 0, limit: capacity)
         if bytes.count < SeriesIndexFile.headerBytes || Array(bytes[0..<SeriesIndexFile.headerBytes]) != SeriesIndexFile.header {
             report.damagedHeader = true
             if repair { try writeHeader() }
