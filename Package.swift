@@ -66,18 +66,21 @@ let package = Package(
         // Appends synthetic data at full speed; the crash tests SIGKILL it (see its header).
         .executableTarget(name: "sonde-store-stress", dependencies: ["SondeCore", "SondeStore"]),
 
-        .testTarget(name: "SondeCoreTests", dependencies: ["SondeCore"]),
+        // Helpers shared by the test targets (seeded RNG, loopback servers); never shipped.
+        .target(name: "SondeTestSupport", path: "Tests/SondeTestSupport"),
+
+        .testTarget(name: "SondeCoreTests", dependencies: ["SondeCore", "SondeTestSupport"]),
         .testTarget(
             name: "SondeStoreTests",
-            dependencies: ["SondeStore", "SondeCore", "sonde-store-stress"],
+            dependencies: ["SondeStore", "SondeCore", "SondeTestSupport", "sonde-store-stress"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "SondeCollectorsTests",
-            dependencies: ["SondeCollectors", "SondeCore"],
+            dependencies: ["SondeCollectors", "SondeCore", "SondeTestSupport"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "SondeNetTests", dependencies: ["SondeNet", "SondeCore"]),
+        .testTarget(name: "SondeNetTests", dependencies: ["SondeNet", "SondeCore", "SondeTestSupport"]),
         .testTarget(name: "SondeAgentTests", dependencies: ["SondeAgent", "SondeStore", "SondeCollectors", "SondeCore"]),
         // Runs the built `sonde` binary as a user would.
         .testTarget(name: "sondeTests", dependencies: ["sonde"]),

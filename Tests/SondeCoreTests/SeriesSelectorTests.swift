@@ -1,4 +1,5 @@
 import SondeCore
+import SondeTestSupport
 import Testing
 
 @Suite struct SeriesSelectorTests {
@@ -109,7 +110,7 @@ import Testing
     }
 
     @Test func randomInputNeverCrashes() {
-        var generator = SelectorFuzzRandom(seed: 42)
+        var generator = SplitMix64(seed: 42)
         let alphabet = Array("up{}()[]=~!,\"'`\\ job:_x9.5m#\n\u{7}é".utf8)
         let seeds = [#"up{job="api",code=~"5.."}"#, #"{__name__=~"node_.*",job!~'x\'y'}"#, "a{b=`c`,}"]
         var parsed = 0
@@ -140,14 +141,3 @@ import Testing
 }
 
 /// A small deterministic generator so fuzz failures reproduce.
-struct SelectorFuzzRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SondeNet
+import SondeTestSupport
 import Testing
 
 /// Runs `body` and returns the `HTTPError` it threw, or nil (recorded as a failure) if it returned.

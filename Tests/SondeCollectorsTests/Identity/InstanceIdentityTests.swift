@@ -2,6 +2,7 @@ import Logging
 import SondeCollectors
 import SondeCore
 import SondeNet
+import SondeTestSupport
 import Testing
 
 @Suite("EC2 instance identity through IMDSv2, against a fake metadata service on 127.0.0.1")
@@ -9,8 +10,8 @@ struct InstanceIdentityTests {
     static let quiet = Logger(label: "test.identity", factory: { _ in SwiftLogNoOpLogHandler() })
     let client = HTTPClient()
 
-    func withIMDS<T>(_ mode: String = "normal", _ body: (FakeIMDSProcess) async throws -> T) async throws -> T {
-        try await FakeIMDSProcess.with(script: fakeIMDSScript, arguments: [mode], body)
+    func withIMDS<T>(_ mode: String = "normal", _ body: (LoopbackServer) async throws -> T) async throws -> T {
+        try await LoopbackServer.with(script: fakeIMDSScript, arguments: [mode], body)
     }
 
     func discover(_ endpoint: String, client: HTTPClient? = nil) async -> InstanceIdentity {
@@ -19,7 +20,7 @@ struct InstanceIdentityTests {
     }
 
     /// Tokens granted, and metadata GETs that came without one.
-    func stats(_ imds: FakeIMDSProcess) async throws -> (tokens: Int, tokenless: Int) {
+    func stats(_ imds: LoopbackServer) async throws -> (tokens: Int, tokenless: Int) {
         let text = try await client.send(HTTPRequest(url: imds.base + "/_fake/stats")).text
         let numbers = text.split(separator: " ").compactMap { $0.split(separator: "=").last.flatMap { Int($0) } }
         try #require(numbers.count == 2, "stats: \(text)")
@@ -62,7 +63,7 @@ struct InstanceIdentityTests {
 
     @Test("a closed port as endpoint: off EC2, the host name as identity")
     func closedPort() async throws {
-        try await FakeIMDSProcess.withClosedPort { port in
+        try await LoopbackServer.withClosedPort { port in
             let identity = await discover("http://127.0.0.1:\(port)")
             #expect(identity == InstanceIdentity.offEC2(hostname: "build-host-7"))
             #expect(!identity.onEC2)
@@ -92,7 +93,7 @@ struct InstanceIdentityTests {
 
     @Test("metadata requests bypass the client's proxy")
     func noProxy() async throws {
-        try await FakeIMDSProcess.withClosedPort { proxyPort in
+        try await LoopbackServer.withClosedPort { proxyPort in
             try await withIMDS { imds in
                 let proxied = HTTPClient(configuration: .init(proxy: .url("http://127.0.0.1:\(proxyPort)")))
                 let identity = await discover(imds.base, client: proxied)
@@ -142,7 +143,7 @@ struct InstanceIdentityCollectorTests {
 
     @Test("discovers once, on the first collect, and keeps the result")
     func discoversOnce() async throws {
-        try await FakeIMDSProcess.with(script: fakeIMDSScript, arguments: ["normal"]) { imds in
+        try await LoopbackServer.with(script: fakeIMDSScript, arguments: ["normal"]) { imds in
             let collector = InstanceIdentityCollector(
                 client: HTTPClient(), endpoint: imds.base, timeoutMilliseconds: 2_000, hostname: "h", logger: InstanceIdentityTests.quiet)
             #expect(collector.current == nil)

@@ -1,3 +1,4 @@
+import SondeTestSupport
 import Testing
 @testable import SondeStore
 

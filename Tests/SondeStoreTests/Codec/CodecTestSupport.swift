@@ -1,3 +1,4 @@
+import SondeTestSupport
 @testable import SondeStore
 
 

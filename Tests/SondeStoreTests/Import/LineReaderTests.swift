@@ -1,6 +1,7 @@
 import CZlib
 import SondeCore
 import SondeStore
+import SondeTestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import SondeCore
 import SondeStore
+import SondeTestSupport
 import Testing
 
 @Suite struct ImportOpenMetricsParserTests {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import SondeCore
+import SondeTestSupport
 import Testing
 @testable import SondeStore
 
