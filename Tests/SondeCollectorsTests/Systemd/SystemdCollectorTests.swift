@@ -6,6 +6,7 @@ import Darwin
 import Logging
 @testable import SondeCollectors
 import SondeCore
+import SondeTestSupport
 import Testing
 
 @Suite("Systemd collector")
@@ -253,39 +254,4 @@ struct SystemdCollectorTests {
     }
 }
 
-/// A scratch cgroup-like tree under /tmp, removed by `remove()`.
-final class SystemdTempTree {
-    let path: String
-    private var files: [String] = []
-    private var directories: [String] = []
-
-    init() throws {
-        var template = Array("/tmp/sonde-systemd-test-XXXXXX".utf8CString)
-        let created: String? = template.withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress, mkdtemp(base) != nil else { return nil }
-            return String(cString: base)
-        }
-        guard let created else { throw SondeError(.io, "mkdtemp failed") }
-        path = created
-    }
-
-    func write(_ relative: String, _ contents: String) throws {
-        var directory = path
-        for component in relative.split(separator: "/").dropLast() {
-            directory += "/" + component
-            if mkdir(directory, 0o755) == 0 { directories.append(directory) }
-        }
-        let full = path + "/" + relative
-        guard let file = fopen(full, "w") else { throw SondeError(.io, "cannot create \(full)") }
-        let bytes = Array(contents.utf8)
-        _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, bytes.count, file) }
-        fclose(file)
-        if !files.contains(full) { files.append(full) }
-    }
-
-    func remove() {
-        for file in files { unlink(file) }
-        for directory in directories.reversed() { rmdir(directory) }
-        rmdir(path)
-    }
-}
+typealias SystemdTempTree = ScratchTree

@@ -5,39 +5,20 @@ import Darwin
 #endif
 @testable import SondeCollectors
 import SondeCore
+import SondeTestSupport
 import Synchronization
 
 /// Locates the systemd collector's fixtures without Foundation: walks up from this source file to
 /// `Tests/SondeCollectorsTests/Fixtures/systemd`.
 enum SystemdFixtures {
-    static let root: String = {
-        var directory = String(#filePath)
-        while let slash = directory.lastIndex(of: "/") {
-            directory = String(directory[..<slash])
-            let candidate = directory + "/Fixtures/systemd"
-            if access(candidate + "/README.md", R_OK) == 0 { return candidate }
-        }
-        preconditionFailure("Fixtures/systemd not found above \(#filePath)")
-    }()
+    static let root = FixtureFiles.directory("systemd", containing: "README.md", above: #filePath)
 
     static var cgroup: String { root + "/cgroup" }
     static var hybrid: String { root + "/hybrid" }
 
     static func path(_ relative: String) -> String { root + "/" + relative }
 
-    static func text(_ relative: String) throws -> String {
-        let path = path(relative)
-        guard let file = fopen(path, "r") else { throw SondeError(.notFound, "cannot open \(path)") }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, 4096, file) }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    static func text(_ relative: String) throws -> String { try FixtureFiles.text(path(relative)) }
 }
 
 /// A bus that never answers, as on a host without systemd.
