@@ -44,6 +44,8 @@ public final class StatsDCollector: ListeningCollector {
         var running = false
         /// The write end of the running loop's wake-up pipe.
         var wakeDescriptor: Int32 = -1
+        /// Why the listener could not start (a taken port, say): reported by every `collect`.
+        var failure: String?
     }
 
     private let counts: Mutex<Counts>
@@ -100,7 +102,13 @@ public final class StatsDCollector: ListeningCollector {
     }
 
     public func run() async throws {
-        try bind()
+        do {
+            try bind()
+            sockets.withLock { $0.failure = nil }
+        } catch {
+            sockets.withLock { $0.failure = error.message }
+            throw error
+        }
         let wake = try makeWakePipe()
         let bound: [StatsDSocket]? = sockets.withLock { state in
             if state.running { return nil }
@@ -228,5 +236,9 @@ public final class StatsDCollector: ListeningCollector {
                 batch.add("sonde_statsd_dropped_total", Double(drops))
             }
         }
+        // A listener that could not start degrades this collector only, and says so every round.
+        let failure = sockets.withLock { $0.failure }
+        batch.add("sonde_statsd_listening", failure == nil ? 1 : 0)
+        if let failure { throw SondeError(.io, failure) }
     }
 }

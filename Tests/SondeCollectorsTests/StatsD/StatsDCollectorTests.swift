@@ -64,6 +64,28 @@ struct StatsDCollectorTests {
         try await rerun.value
     }
 
+    @Test("a taken port degrades only statsd: every collect reports sonde_statsd_listening 0 and fails")
+    func takenPort() async throws {
+        let first = StatsDCollector(udp: "127.0.0.1:0", logger: Self.quiet)
+        try first.bind()
+        let port = try #require(first.localUDPPort)
+        let second = StatsDCollector(udp: "127.0.0.1:\(port)", logger: Self.quiet)
+        let run = Task { try await second.run() }
+        let outcome = await run.result
+        #expect(throws: SondeError.self) { try outcome.get() }
+        var batch = MetricBatch()
+        var failed = false
+        do {
+            try await second.collect(into: &batch)
+        } catch {
+            failed = true
+            #expect("\(error)".contains("Address already in use"))
+        }
+        #expect(failed)
+        #expect(batch.samples.contains { $0.labels.metricName == "sonde_statsd_listening" && $0.value == 0 })
+        _ = first
+    }
+
     @Test("IPv6 [::1] is accepted")
     func ipv6() async throws {
         let collector = StatsDCollector(udp: "[::1]:0", logger: Self.quiet)
