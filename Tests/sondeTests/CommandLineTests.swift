@@ -121,7 +121,7 @@ struct CommandLineTests {
             #expect(result.stderr.contains("stopped"), "\(result.stderr)")
         }
         // Its own series were written and survive the stop.
-        let query = Sonde.run(["query", "--data-dir", data, "sonde_store_series", "--start", "now-1h", "--format", "csv"])
+        let query = Sonde.run(["query", "--data-dir", data, "sonde_store_series", "--start", "-1h", "--format", "csv"])
         #expect(query.stdout.split(separator: "\n").count >= 2, "\(query.stdout)")
         #expect(Sonde.run(["store", "verify", "--data-dir", data]).status == 0)
     }

@@ -8,13 +8,13 @@ struct QueryCommand: ParsableCommand {
         abstract: "Read series from the store: raw samples, or values at step-aligned instants.",
         discussion: """
             SELECTOR is a Prometheus series selector: name{a="x",b=~"re.*",c!="y",d!~"z"}.
-            T is RFC 3339 (2026-11-22T07:00:00Z), unix seconds (1795331271.5), now, or relative to now (now-1h; a bare -1h needs --start=-1h).
+            T is RFC 3339 (2026-11-22T07:00:00Z), unix seconds (1795331271.5), now, or relative to now (-1h, now-30m).
             Without --step every stored sample in the range is printed; with it, the value at each step
             (the latest sample within 5 minutes, as Prometheus does). The tier is chosen from range and
             step unless --tier names one.
 
             Examples:
-              sonde query node_load1 --start now-15m
+              sonde query node_load1 --start -15m
               sonde query 'node_cpu_seconds_total{mode="idle",cpu="0"}' --start now-24h --step 1m --format csv
               sonde query 'up{job=~"node|postgres"}' --start 2026-11-01T00:00:00Z --end now --step 1h --format json
             """
@@ -27,10 +27,11 @@ struct QueryCommand: ParsableCommand {
     @Argument(help: "A series selector.")
     var selector: String
 
-    @Option(help: ArgumentHelp("Start of the range (default: 1 hour before --end).", valueName: "T"))
+    // `.unconditional`: relative times start with "-" (`--start -1h`) and must not be read as flags.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Start of the range (default: 1 hour before --end).", valueName: "T"))
     var start: String?
 
-    @Option(help: ArgumentHelp("End of the range.", valueName: "T"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("End of the range.", valueName: "T"))
     var end: String = "now"
 
     @Option(help: ArgumentHelp("Step between values (10s, 1m, 1h).", valueName: "D"))
