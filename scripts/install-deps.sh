@@ -3,7 +3,7 @@
 # Used by `make run`, `make test` and `make bench`; safe to run again.
 set -euo pipefail
 
-packages=(pkg-config zlib1g-dev libcurl4-openssl-dev libsystemd-dev)
+packages=(pkg-config zlib1g-dev libcurl4-openssl-dev libsystemd-dev openssl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
