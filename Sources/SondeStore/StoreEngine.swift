@@ -139,7 +139,7 @@ final class StoreEngine {
                     reject(.invalidSeries)
                     continue
                 }
-                append(&buffer[index], ref: refs[position], timestamp: timestamps[position], value: values[position])
+                _ = append(&buffer[index], ref: refs[position], timestamp: timestamps[position], value: values[position])
             }
         }
     }

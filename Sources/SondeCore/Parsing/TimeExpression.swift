@@ -88,7 +88,7 @@ public enum TimeExpression {
         try expect([UInt8(ascii: "-")], "\"-\"")
         start = index
         let day = try number(2, "a day")
-        try range(day, start, 1...daysInMonth(year: year, month: month), "day")
+        try range(day, start, 1...CivilDate.daysInMonth(year: year, month: month), "day")
         try expect([UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")], "\"T\" and a time of day")
         start = index
         let hour = try number(2, "an hour")
@@ -138,28 +138,8 @@ public enum TimeExpression {
         if index < bytes.count {
             throw .atOffset(index, "unexpected \(ByteText.describe(bytes, at: index)), expected end of input")
         }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = CivilDate.daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60
         return seconds * 1000 + milliseconds
-    }
-
-    static func isLeapYear(_ year: Int64) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
-
-    static func daysInMonth(year: Int64, month: Int64) -> Int64 {
-        switch month {
-        case 2: return isLeapYear(year) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days since 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's algorithm).
-    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 }

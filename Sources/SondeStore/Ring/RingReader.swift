@@ -20,7 +20,7 @@ struct RingReader: Sendable {
         if let index { return index }
         let segment = try file.read(at: view.slot * segmentBytes, count: view.info.dataEnd)
         var entries: [ChunkIndexEntry] = []
-        segment.withUnsafeBytes { raw in
+        _ = segment.withUnsafeBytes { raw in
             RecordFraming.scan(raw, from: SegmentFormat.headerBytes, seed: view.info.sequence) { event in
                 guard case .frame(let frame) = event, frame.kind == .chunk,
                       let record = SegmentFormat.decodeChunkBody(UnsafeRawBufferPointer(rebasing: raw[frame.body]))
