@@ -31,6 +31,28 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Gunicorn's default access_log_format plus %(L)s; the Gunicorn issue's figure is ≥ 1 M lines/s.
+    let accessLines: [[UInt8]] = [
+        #"127.0.0.1 - - [22/Nov/2026:07:07:51 +0000] "GET /api/v1/standards/42/ HTTP/1.1" 200 1532 "-" "python-requests/2.31.0" 0.012345"#,
+        #"2001:db8::7 - alice [22/Nov/2026:07:07:52 +0100] "POST /checkout/?step=2 HTTP/1.1" 302 0 "https://shop.example/cart/" "Mozilla/5.0 (X11; Linux x86_64) "quoted"" 0.201000"#,
+        #"10.0.0.5 - - [22/Nov/2026:07:07:53 -0500] "GET /static/app.js HTTP/1.1" 304 - "-" "curl/7.88.1" 0.000812"#,
+        #"127.0.0.1 - - [22/Nov/2026:07:07:54 +0000] "DELETE /api/v1/items/3f2b9c1e-8d7a-4b6e-9f10-2a3b4c5d6e7f/ HTTP/1.1" 500 87 "-" "Go-http-client/1.1" 1.503002"#,
+    ].map { Array($0.utf8) }
+    Benchmark("gunicorn: parse 100,000 access log lines (default format + %(L)s)",
+              configuration: .init(metrics: [.wallClock, samplesPerSecond], maxIterations: 30)) { benchmark in
+        let parser = AccessLogParser(format: try AccessLogFormat(AccessLogFormat.gunicornDefaultString + " %(L)s"))
+        var statuses = 0
+        let started = now()
+        benchmark.startMeasurement()
+        for index in 0..<100_000 {
+            let record = accessLines[index & 3].withUnsafeBytes { raw in try? parser.parse(raw) }
+            statuses &+= record?.status ?? 0
+        }
+        benchmark.stopMeasurement()
+        benchmark.measurement(samplesPerSecond, Int(100_000 / (now() - started)))
+        blackHole(statuses)
+    }
+
     Benchmark("host: one collection of this machine's /proc and /sys", configuration: .init(metrics: [.wallClock, .mallocCountTotal], maxIterations: 200)) { benchmark in
         let collector = HostCollector(logger: quiet)
         var batch = MetricBatch()
