@@ -47,9 +47,9 @@ enum SeriesMerge {
         }
         // General case: every point with its piece's write order; later writes win on equal timestamps.
         var points: [(timestamp: Int64, order: Int, piece: Int, index: Int)] = []
-        for (order, piece) in ordered {
+        for (position, (order, piece)) in ordered.enumerated() {
             for (index, timestamp) in piece.timestamps.enumerated() where timestamp >= start && timestamp <= end {
-                points.append((timestamp, order, ordered.firstIndex { $0.offset == order } ?? 0, index))
+                points.append((timestamp, order, position, index))
             }
         }
         points.sort { $0.timestamp != $1.timestamp ? $0.timestamp < $1.timestamp : $0.order < $1.order }

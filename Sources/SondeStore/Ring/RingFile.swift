@@ -325,8 +325,4 @@ final class RingFile {
 struct RingPosition: Sendable, Equatable {
     var sequence: UInt64
     var offset: Int
-
-    func isBefore(sequence otherSequence: UInt64, offset otherOffset: Int) -> Bool {
-        sequence < otherSequence || (sequence == otherSequence && offset <= otherOffset)
-    }
 }
