@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "SondeCollectors",
             dependencies: [
-                "SondeCore", "SondeNet", "CSystemd",
+                "SondeCore", "SondeNet", "CSystemd", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

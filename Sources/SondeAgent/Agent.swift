@@ -30,6 +30,8 @@ public enum Agent {
             "store.directory": "\(dataDirectory)", "store.created": "\(store.recovery.created)",
             "series.count": "\(store.recovery.series)", "store.replayed_entries": "\(store.recovery.replayedEntries)",
         ])
+        // Log collectors keep their checkpoints beside the store.
+        mkdir(CollectorFactory.logStateDirectory(dataDirectory), 0o750)
         // IMDSv2 answers within its 1 s timeout on EC2; a machine that does not say it is EC2 is
         // never probed, and uses its hostname.
         let identity = InstanceIdentity.looksLikeEC2()
@@ -39,7 +41,7 @@ public enum Agent {
             "instance": "\(identity.instance)", "instance.on_ec2": "\(identity.onEC2)", "instance.region": "\(identity.region)",
         ])
         let factory: @Sendable (SondeConfig) throws -> [CollectorSchedule] = { config in
-            try CollectorFactory.schedules(for: config, identity: identity, logger: logger)
+            try CollectorFactory.schedules(for: config, identity: identity, dataDirectory: dataDirectory, logger: logger)
         }
         let supervisor = CollectorSupervisor(store: store, schedules: try factory(config), logger: logger)
         let notYet = CollectorFactory.notYetRunning(config)

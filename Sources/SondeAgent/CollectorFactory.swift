@@ -5,12 +5,12 @@ import SondeCore
 /// Turns the configuration's `collectors` section into the collectors to run. Each schedule carries
 /// a fingerprint of the settings it was built from, so a reload restarts only what changed.
 ///
-/// Collectors of later issues (gunicorn logs, postgres, probes, billing) are validated by the
-/// configuration already; this build does not run them yet, and `sonde check` says which run.
+/// Collectors of later issues (postgres, probes, billing) are validated by the configuration
+/// already; this build does not run them yet, and `sonde check` says which run.
 public enum CollectorFactory {
     public static func schedules(
-        for config: SondeConfig, identity: InstanceIdentity, procPath: String = "/proc", sysPath: String = "/sys", rootfsPath: String = "/",
-        logger: Logger
+        for config: SondeConfig, identity: InstanceIdentity, dataDirectory: String, procPath: String = "/proc", sysPath: String = "/sys",
+        rootfsPath: String = "/", logger: Logger
     ) throws -> [CollectorSchedule] {
         var schedules: [CollectorSchedule] = [
             // Who this host is (EC2 instance or hostname): `sonde_instance_info`, on the host grid.
@@ -47,13 +47,49 @@ public enum CollectorFactory {
                 intervalMilliseconds: collectors.host.intervalMilliseconds,
                 fingerprint: "\(statsd)"))
         }
+        for app in collectors.gunicorn {
+            schedules.append(CollectorSchedule(
+                collector: GunicornLogCollector(settings: try gunicornSettings(app, dataDirectory: dataDirectory), logger: logger),
+                intervalMilliseconds: app.intervalMilliseconds,
+                fingerprint: "\(app)"))
+        }
         return schedules
+    }
+
+    /// Where log collectors keep their checkpoints.
+    public static func logStateDirectory(_ dataDirectory: String) -> String { dataDirectory + "/logs" }
+
+    /// The Gunicorn collector's settings for one app; a bad `format` is an error at its place in the file.
+    public static func gunicornSettings(_ app: GunicornAppConfig, dataDirectory: String) throws(ParseError) -> GunicornLogCollector.Settings {
+        let decoder: AccessLogDecoder
+        do {
+            decoder = try AccessLogDecoder(format: app.format, maxLineLength: Int(app.maxLineBytes))
+        } catch {
+            let at = app.formatPosition
+            throw ParseError(
+                file: at?.file, line: at?.line ?? error.line, column: (at?.column ?? 1) + error.column - 1,
+                message: "gunicorn app \"\(app.app)\" format: \(error.message)")
+        }
+        var settings = GunicornLogCollector.Settings(
+            app: app.app, accessLog: app.accessLog, errorLog: app.errorLog, decoder: decoder,
+            checkpointPath: logStateDirectory(dataDirectory) + "/gunicorn-\(app.app).checkpoint")
+        settings.options.durationBuckets = app.durationBuckets ?? GunicornMetricsOptions.defaultDurationBuckets
+        settings.options.maxRoutes = app.maxRoutes
+        settings.options.routePatterns = app.routes.map { RouteFolding.Pattern(pattern: $0.pattern, route: $0.route) }
+        settings.lineLimit = Int(app.maxLineBytes)
+        settings.startAtEnd = app.startAt == .end
+        settings.rotateWaitMilliseconds = app.rotateWaitMilliseconds
+        return settings
+    }
+
+    /// Checks what the configuration parser cannot (access-log formats), for `sonde check`.
+    public static func validate(_ config: SondeConfig) throws(ParseError) {
+        for app in config.collectors.gunicorn { _ = try gunicornSettings(app, dataDirectory: ".") }
     }
 
     /// Names of the configured collectors that this build validates but does not run yet.
     public static func notYetRunning(_ config: SondeConfig) -> [String] {
         var names: [String] = []
-        if !config.collectors.gunicorn.isEmpty { names.append("gunicorn") }
         if !config.collectors.postgres.isEmpty { names.append("postgres") }
         if !config.collectors.probes.isEmpty { names.append("probes") }
         if config.collectors.billing.enabled { names.append("billing") }

@@ -138,7 +138,7 @@ struct CollectorRunner: Sendable {
                 } else {
                     continue  // rejected (limit): counted by the store
                 }
-                samples.add(ref, timestamp: instant, value: sample.value)
+                samples.add(ref, timestamp: sample.timestamp ?? instant, value: sample.value)
             }
         }
         store.append(samples)

@@ -1,18 +1,22 @@
 import SondeCore
 
-/// One collected value, before the scheduler stamps it with the round's grid timestamp.
+/// One collected value. Most collectors leave `timestamp` nil and the scheduler stamps the round's
+/// grid instant; log collectors give each sample the time its lines carry.
 public struct MetricSample: Sendable, Equatable {
     public var labels: Labels
     public var value: Double
+    /// Milliseconds since the epoch; nil for "the round's instant".
+    public var timestamp: Int64?
 
-    public init(labels: Labels, value: Double) {
+    public init(labels: Labels, value: Double, timestamp: Int64? = nil) {
         self.labels = labels
         self.value = value
+        self.timestamp = timestamp
     }
 }
 
 /// What one collector run produced. Collectors add values; the scheduler assigns the timestamp (the
-/// round's instant on the interval grid) and writes them to the store.
+/// round's instant on the interval grid) to those without one and writes them to the store.
 public struct MetricBatch: Sendable {
     public private(set) var samples: [MetricSample] = []
 

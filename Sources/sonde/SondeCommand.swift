@@ -10,10 +10,11 @@ struct SondeCommand: AsyncParsableCommand {
               sonde run                                  start the agent (data in ./sonde-data)
               sonde check --config sonde.yaml            validate a configuration, print it
               sonde import dump.om.gz                    backfill OpenMetrics text with timestamps
+              sonde logs import --app myapp access.log.1.gz   backfill request metrics from Gunicorn logs
               sonde query 'node_load1' --start now-1h       raw samples of the last hour
               sonde store stats                          what the store holds, per tier
             """,
-        subcommands: [RunCommand.self, CheckCommand.self, ImportCommand.self, QueryCommand.self, StoreCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, ImportCommand.self, LogsCommand.self, QueryCommand.self, StoreCommand.self]
     )
 }
 

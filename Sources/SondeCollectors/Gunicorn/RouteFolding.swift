@@ -25,6 +25,10 @@ public struct RouteFolding: Sendable {
         self.patterns = patterns.map { Pattern(pattern: $0.pattern, route: $0.route) }
     }
 
+    public init(compiled: [Pattern]) {
+        self.patterns = compiled
+    }
+
     /// The route for `path` using only the built-in folding.
     public static func route(forPath path: String) -> String {
         fold(stripped(path))

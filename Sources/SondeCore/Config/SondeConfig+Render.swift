@@ -56,6 +56,16 @@ extension SondeConfig {
             if let access = app.accessLog { line(3, "access_log: \(quote(access))") }
             if let error = app.errorLog { line(3, "error_log: \(quote(error))") }
             if let format = app.format { line(3, "format: \(quote(format))") }
+            line(3, "interval: \(duration(app.intervalMilliseconds))")
+            if let buckets = app.durationBuckets { line(3, "duration_buckets: [\(buckets.map { "\($0)" }.joined(separator: ", "))]") }
+            line(3, "max_routes: \(app.maxRoutes)")
+            if !app.routes.isEmpty {
+                line(3, "routes:")
+                for route in app.routes { line(4, "- {pattern: \(quote(route.pattern)), route: \(quote(route.route))}") }
+            }
+            line(3, "max_line_length: \(app.maxLineBytes)")
+            line(3, "start_at: \(app.startAt.rawValue)")
+            line(3, "rotate_wait: \(duration(app.rotateWaitMilliseconds))")
         }
         line(1, "postgres:\(collectors.postgres.isEmpty ? " []" : "")")
         for server in collectors.postgres {

@@ -60,6 +60,7 @@ struct CheckCommand: ParsableCommand {
         let parsed: SondeConfig
         do {
             parsed = try SondeConfig.load(path: config)
+            try CollectorFactory.validate(parsed)
         } catch {
             Terminal.error("error: \(error)")
             throw ExitCode(1)

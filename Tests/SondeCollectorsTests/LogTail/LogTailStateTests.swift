@@ -66,7 +66,8 @@ struct LogTailStateTests {
         #expect(t.handle(.statResult(nil)) == [.readFrom(offset: 1000)])
         _ = t.handle(.readCompleted(bytesRead: 0, carriedBytes: 0, tooLongLines: 0))
         #expect(t.handle(.statResult(snap(a, 2000, fpB)))
-            == [.countTruncation, .seekStart, .persist(TailPosition(identity: a, offset: 0, fingerprint: fpB)), .readFrom(offset: 0)])
+            == [.countTruncation, .seekStart, .finishRotated(identity: a, offset: 1000, fingerprint: fpA)])
+        #expect(t.handle(.rotatedFinished(found: false)) == [.persist(TailPosition(identity: a, offset: 0, fingerprint: fpB)), .readFrom(offset: 0)])
     }
 
     @Test("copytruncate: smaller size, same inode, restart at 0 and drop the partial line")
@@ -76,8 +77,11 @@ struct LogTailStateTests {
         _ = t.handle(.readCompleted(bytesRead: 100, carriedBytes: 40, tooLongLines: 0))
         _ = t.handle(.readCompleted(bytesRead: 0, carriedBytes: 40, tooLongLines: 0))
         #expect(t.position?.offset == 1060)
+        // The copy (app.log.1) holds what was written after the last read: finish it from 1060 first.
         #expect(t.handle(.statResult(snap(a, 0, [])))
-            == [.countTruncation, .seekStart, .persist(TailPosition(identity: a, offset: 0, fingerprint: [])), .readFrom(offset: 0)])
+            == [.countTruncation, .seekStart, .finishRotated(identity: a, offset: 1060, fingerprint: fpA)])
+        #expect(t.handle(.statResult(snap(a, 10, fpB))) == [])  // waits for the copy to be read
+        #expect(t.handle(.rotatedFinished(found: true)) == [.persist(TailPosition(identity: a, offset: 0, fingerprint: [])), .readFrom(offset: 0)])
     }
 
     @Test("copytruncate that the writer outgrew before the stat: caught by the fingerprint")
@@ -119,10 +123,31 @@ struct LogTailStateTests {
     func restartReplaced() {
         var t = LogTailState()
         _ = t.handle(.restored(TailPosition(identity: a, offset: 700, fingerprint: fpA)))
-        #expect(t.handle(.opened(snap(a, 5000, fpB))) == [.countTruncation, .persist(TailPosition(identity: a, offset: 0, fingerprint: fpB)), .readFrom(offset: 0)])
+        #expect(t.handle(.opened(snap(a, 5000, fpB))) == [.countTruncation, .finishRotated(identity: a, offset: 700, fingerprint: fpA)])
+        #expect(t.handle(.rotatedFinished(found: false)) == [.persist(TailPosition(identity: a, offset: 0, fingerprint: fpB)), .readFrom(offset: 0)])
         var u = LogTailState()
         _ = u.handle(.restored(TailPosition(identity: a, offset: 700, fingerprint: fpA)))
-        #expect(u.handle(.opened(snap(a, 300, fpA))).last == .readFrom(offset: 0))  // shrank
+        #expect(u.handle(.opened(snap(a, 300, fpA))).last == .finishRotated(identity: a, offset: 700, fingerprint: fpA))  // shrank
+        #expect(u.handle(.rotatedFinished(found: true)).last == .readFrom(offset: 0))
+    }
+
+    @Test("rename + create with a rotate wait: the old file is read until it has been quiet that long")
+    func rotateWait() {
+        var t = LogTailState(rotateWaitMilliseconds: 3000)
+        _ = t.handle(.statResult(snap(a, 1000, fpA), now: 0))
+        _ = t.handle(.opened(snap(a, 1000, fpA)))
+        _ = t.handle(.readCompleted(bytesRead: 1000, carriedBytes: 0, tooLongLines: 0))
+        _ = t.handle(.readCompleted(bytesRead: 0, carriedBytes: 0, tooLongLines: 0))
+        #expect(t.handle(.statResult(snap(b, 0, []), now: 1000)) == [.countRotation, .readFrom(offset: 1000)])
+        #expect(t.handle(.readCompleted(bytesRead: 0, carriedBytes: 0, tooLongLines: 0)) == [])  // quiet since 1000
+        #expect(t.handle(.statResult(snap(b, 90, fpB), now: 2000)) == [.readFrom(offset: 1000)])
+        // the writer had not reopened yet: 70 more bytes in the old file, the wait starts again
+        #expect(t.handle(.readCompleted(bytesRead: 70, carriedBytes: 0, tooLongLines: 0)).first == .persist(TailPosition(identity: a, offset: 1070, fingerprint: fpA)))
+        #expect(t.handle(.readCompleted(bytesRead: 0, carriedBytes: 0, tooLongLines: 0)) == [])  // quiet since 2000
+        _ = t.handle(.statResult(snap(b, 90, fpB), now: 4000))
+        #expect(t.handle(.readCompleted(bytesRead: 0, carriedBytes: 0, tooLongLines: 0)) == [])
+        _ = t.handle(.statResult(snap(b, 90, fpB), now: 5000))
+        #expect(t.handle(.readCompleted(bytesRead: 0, carriedBytes: 0, tooLongLines: 0)) == [.reopen])
     }
 
     @Test("restart after kill: rotated while stopped — finish the rotated file (maybe .gz) by path, then the new one from 0")

@@ -24,7 +24,8 @@ public enum LogTailEvent: Sendable, Hashable {
     /// Opening the path failed (ENOENT…); the collector retries on its next tick.
     case openFailed
     /// A periodic `stat` of the path (not of the descriptor); nil when the path does not exist.
-    case statResult(LogTailFileSnapshot?)
+    /// `now` (milliseconds, any clock that only moves forward) times the wait after a rotation.
+    case statResult(LogTailFileSnapshot?, now: Int64 = 0)
     /// A read asked for by `.readFrom` finished: `bytesRead` (0 = end of file), the number of bytes
     /// after the last newline seen so far (the framer's carried partial line, counted even when a
     /// too-long line is being skipped) and how many too-long lines this read completed.
@@ -42,10 +43,11 @@ public enum LogTailAction: Sendable, Hashable {
     case readFrom(offset: UInt64)
     /// The old descriptor is read to its end: close it, open the path, reply `.opened`.
     case reopen
-    /// The file this position points to is no longer at the path and not open (rotated while the
-    /// agent was stopped): find it next to the path (`app.log.1` with this identity, or `app.log.1.gz`
-    /// / `.gz` siblings whose decompressed start equals `fingerprint`), read its lines from `offset`
-    /// to its end, then reply `.rotatedFinished`.
+    /// The lines after `offset` of the file this position points to are no longer at the path:
+    /// it was rotated while the agent was stopped, or copied away and truncated (copytruncate).
+    /// Find it next to the path, never the path itself (`app.log.1` with this identity, or a sibling
+    /// such as `app.log.1` / `app.log.1.gz` whose decompressed start equals `fingerprint` and that is
+    /// at least `offset` long), read its lines from `offset` to its end, then reply `.rotatedFinished`.
     case finishRotated(identity: FileIdentity, offset: UInt64, fingerprint: [UInt8])
     /// The file starts over (copytruncate, replaced while stopped): drop the framer's carried bytes;
     /// reading continues at 0 on the same descriptor.
@@ -64,12 +66,14 @@ public enum LogTailAction: Sendable, Hashable {
 
 /// Follows one log path through rotations, as a pure state machine: events in, actions out, no I/O.
 ///
-/// Handles rename + create (drains the old descriptor to its end, then switches), copytruncate (same
-/// identity, smaller size or different first bytes: restart at 0), delete + recreate (keeps reading the
-/// deleted file's descriptor until a new file appears), a file replaced or rotated while the agent was
-/// stopped (from the restored position's fingerprint and identity), and partial last lines (the
-/// persisted offset stays at the last newline). It does not split lines or look at their contents:
-/// `LogTailLineFramer` does that for the collector.
+/// Handles rename + create (drains the old descriptor to its end and until it has been quiet for
+/// `rotateWaitMilliseconds`, since a writer reopens its log a moment after the rename, then switches),
+/// copytruncate (same identity, smaller size or different first bytes: finish the copy from where
+/// reading stopped, then restart at 0), delete + recreate (keeps reading the deleted file's descriptor
+/// until a new file appears), a file replaced or rotated while the agent was stopped (from the restored
+/// position's fingerprint and identity), and partial last lines (the persisted offset stays at the
+/// last newline). It does not split lines or look at their contents: `LogTailLineFramer` does that
+/// for the collector.
 public struct LogTailState: Sendable {
     enum Phase: Sendable, Equatable {
         /// Nothing open.
@@ -80,7 +84,7 @@ public struct LogTailState: Sendable {
         case following
         /// The path holds another file: reading the open old descriptor to its end.
         case draining
-        /// `.finishRotated` sent; the new file is open and waits at 0.
+        /// `.finishRotated` sent; the file at the path is open and waits at 0.
         case finishingRotated
     }
 
@@ -100,8 +104,16 @@ public struct LogTailState: Sendable {
     private var restored: TailPosition?
     /// A read is outstanding; no second `.readFrom` is issued until it completes.
     private var reading = false
+    /// How long a rotated-away file must stay quiet at its end before the tailer moves on.
+    public let rotateWaitMilliseconds: Int64
+    /// The latest `now` of a `.statResult`.
+    private var now: Int64 = 0
+    /// While draining: when the old file was first found at its end with nothing new.
+    private var quietSince: Int64?
 
-    public init() {}
+    public init(rotateWaitMilliseconds: Int64 = 0) {
+        self.rotateWaitMilliseconds = rotateWaitMilliseconds
+    }
 
     /// The position that would be persisted now (nil before the first open).
     public var position: TailPosition? { cursor?.position }
@@ -116,7 +128,8 @@ public struct LogTailState: Sendable {
         case .openFailed:
             if phase == .opening { phase = .closed }
             return []
-        case .statResult(let snapshot):
+        case .statResult(let snapshot, let now):
+            self.now = max(self.now, now)
             return stat(snapshot)
         case .readCompleted(let bytesRead, let carriedBytes, let tooLong):
             return readCompleted(bytesRead, carriedBytes, tooLong)
@@ -147,8 +160,14 @@ public struct LogTailState: Sendable {
                     fresh.committed = saved.offset
                     fresh.fingerprint = Self.longer(saved.fingerprint, fingerprint)
                 } else {
-                    // Same identity, other bytes or shorter: replaced or truncated while stopped.
-                    actions.append(.countTruncation)
+                    // Same identity, other bytes or shorter: truncated (copytruncate) or replaced while
+                    // stopped. A copy next to the path may still hold the unread lines.
+                    cursor = fresh
+                    phase = .finishingRotated
+                    return [
+                        .countTruncation,
+                        .finishRotated(identity: saved.identity, offset: saved.offset, fingerprint: saved.fingerprint),
+                    ]
                 }
             } else if saved.offset > 0 || !saved.fingerprint.isEmpty {
                 // Another file at the path: finish the rotated one first, then start this one at 0.
@@ -180,17 +199,24 @@ public struct LogTailState: Sendable {
             guard let s else { return read() }
             if s.identity != c.identity {
                 phase = .draining
+                quietSince = nil
                 return [.countRotation] + read()
             }
             let replaced = s.fingerprint.map { !Self.matches(saved: c.fingerprint, current: $0) } ?? false
             if s.size < c.readOffset || replaced {
-                // copytruncate (or rewritten in place): the file starts over.
+                // copytruncate (or rewritten in place): the file starts over. The lines written between
+                // the last read and the truncation are in the copy, if there is one: finish it first.
+                let old = c.position
                 c.committed = 0
                 c.carried = 0
                 c.fingerprint = s.fingerprint ?? []
                 cursor = c
                 reading = false
-                return [.countTruncation, .seekStart, .persist(c.position)] + read()
+                phase = .finishingRotated
+                return [
+                    .countTruncation, .seekStart,
+                    .finishRotated(identity: old.identity, offset: old.offset, fingerprint: old.fingerprint),
+                ]
             }
             if let fp = s.fingerprint, fp.count > c.fingerprint.count { c.fingerprint = fp }
             cursor = c
@@ -210,9 +236,18 @@ public struct LogTailState: Sendable {
         c.carried = carried
         cursor = c
         if c.committed != before { actions.append(.persist(c.position)) }
-        if bytesRead > 0 { return actions + read() }
+        if bytesRead > 0 {
+            quietSince = nil
+            return actions + read()
+        }
         if phase == .draining {
+            // The writer may still append to the old file until it reopens its log: wait until the
+            // old file has been quiet for the rotate wait, reading it again on every stat.
+            let since = quietSince ?? now
+            quietSince = since
+            if now - since < rotateWaitMilliseconds { return actions }
             // End of the old file: its unterminated last line will never be finished.
+            quietSince = nil
             if c.carried > 0 { actions.append(.flushCarried) }
             phase = .opening
             return actions + [.reopen]
