@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "SondeNetTests", dependencies: ["SondeNet", "SondeCore", "SondeTestSupport"]),
         .testTarget(name: "SondeAgentTests", dependencies: ["SondeAgent", "SondeStore", "SondeCollectors", "SondeCore"]),
         // Runs the built `sonde` binary as a user would.
-        .testTarget(name: "sondeTests", dependencies: ["sonde"]),
+        .testTarget(name: "sondeTests", dependencies: ["sonde", "SondeTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

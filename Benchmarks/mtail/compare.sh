@@ -29,6 +29,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BENCH_DIR="${BENCH_DIR:-${TMPDIR:-/tmp}/sonde-mtail-bench}"
 LOG="$BENCH_DIR/gunicorn-access-$LINES.log"
 PROG="$HERE/gunicorn.mtail"
+# The format the generated log is written in: Gunicorn's default plus %(L)s.
+FORMAT='%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(L)s'
 
 mkdir -p "$BENCH_DIR"
 
@@ -145,7 +147,7 @@ if [[ -n "$SONDE_BIN" ]]; then
     exit 0
   fi
   STORE="$BENCH_DIR/store"
-  SONDE_CMD=(taskset -c "$CPU" "$SONDE_BIN" logs import --data-dir "$STORE" --app bench "$LOG")
+  SONDE_CMD=(taskset -c "$CPU" "$SONDE_BIN" logs import --data-dir "$STORE" --app bench --format "$FORMAT" "$LOG")
   echo "== sonde"
   echo "command: ${SONDE_CMD[*]}"
   sonde_results="$BENCH_DIR/sonde-results.txt"

@@ -163,17 +163,26 @@ public struct AccessLogJSONParser: Sendable {
 
     /// Drops `scheme://host` and the query string / fragment from a URL or path.
     static func pathPart(_ s: [UInt8]) -> ArraySlice<UInt8> {
+        guard let range = s.withUnsafeBytes({ pathRange($0) }) else { return [0x2F][...] }
+        return s[range]
+    }
+
+    /// Where the path of a request target is: after `scheme://host`, before `?` or `#`; nil for an
+    /// absolute URL without a path (its path is `/`).
+    static func pathRange(_ s: UnsafeRawBufferPointer) -> Range<Int>? {
         var start = 0
-        if let colon = s.firstIndex(of: UInt8(ascii: ":")), colon + 2 < s.count, s[colon + 1] == 0x2F,
-            s[colon + 2] == 0x2F, s[..<colon].allSatisfy({ ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A })
+        var colon = 0
+        while colon < s.count, s[colon] != UInt8(ascii: ":") { colon += 1 }
+        if colon < s.count, colon + 2 < s.count, s[colon + 1] == 0x2F, s[colon + 2] == 0x2F,
+            s[..<colon].allSatisfy({ ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A })
         {
             start = colon + 3
             while start < s.count, s[start] != 0x2F { start += 1 }
-            if start == s.count { return [0x2F][...] }
+            if start == s.count { return nil }
         }
         var end = start
         while end < s.count, s[end] != UInt8(ascii: "?"), s[end] != UInt8(ascii: "#") { end += 1 }
-        return s[start..<end]
+        return start..<end
     }
 
     private struct Cursor {

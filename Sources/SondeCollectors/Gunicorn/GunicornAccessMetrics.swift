@@ -70,10 +70,18 @@ public struct GunicornAccessMetrics: LogLineMetrics {
     private var recorder: LogSeriesRecorder
     private var cardinality: RouteCardinality
 
+    /// Methods are a closed set (labels); anything else (a scanner's garbage) is `other`.
+    static let methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE", "other"]
+
+    /// Method, status and route number packed in one integer: hashing it is cheap.
     private struct RequestKey: Hashable {
-        var method: String
-        var status: Int
-        var route: String
+        var packed: UInt64
+        init(method: Int, status: Int, route: Int) {
+            packed = UInt64(method) | UInt64(status & 0x3FF) << 8 | UInt64(route) << 24
+        }
+        var method: Int { Int(packed & 0xFF) }
+        var status: Int { Int(packed >> 8 & 0x3FF) }
+        var route: Int { Int(packed >> 24) }
     }
 
     private struct RouteSeries {
@@ -85,10 +93,12 @@ public struct GunicornAccessMetrics: LogLineMetrics {
     }
 
     private var requestSeries: [RequestKey: Int] = [:]
-    private var routeSeries: [String: RouteSeries] = [:]
     private var unparsedSeries: [String: Int] = [:]
-    /// Path → route, so repeated paths skip the folding (bounded: cleared when full).
-    private var routeCache: [String: String] = [:]
+    /// The routes seen, numbered, with their series; found by their folded bytes without building a String.
+    private var routes = RouteTable()
+    private var routeSeries: [RouteSeries?] = []
+    /// The folded path of the current line (reused buffer).
+    private var folded: [UInt8] = []
 
     public init(app: String, decoder: AccessLogDecoder, options: GunicornMetricsOptions = GunicornMetricsOptions()) {
         self.app = app
@@ -115,15 +125,15 @@ public struct GunicornAccessMetrics: LogLineMetrics {
             return
         }
         place(record.timestampMilliseconds ?? fallbackTime)
-        let route = admittedRoute(record.path)
-        let key = RequestKey(method: Self.methodLabel(record.method), status: record.status, route: route)
+        let route = routeNumber(record.path)
+        let key = RequestKey(method: Self.methodCode(record.method), status: record.status, route: route)
         let request = requestSeries[key] ?? newRequestSeries(key)
         recorder.add(request, 1)
         var series = routeSeries[route] ?? newRouteSeries(route)
         if let bytes = record.responseBytes, bytes > 0 { recorder.add(series.bytes, Double(bytes)) }
         if let duration = record.durationSeconds, duration.isFinite, duration >= 0 {
             if series.buckets.isEmpty {
-                addHistogram(&series, route: route)
+                addHistogram(&series, route: routes.names[route])
                 routeSeries[route] = series
             }
             var index = 0
@@ -184,15 +194,15 @@ public struct GunicornAccessMetrics: LogLineMetrics {
 
     private mutating func newRequestSeries(_ key: RequestKey) -> Int {
         let id = newSeries("gunicorn_requests_total", [
-            ("app", app), ("method", key.method), ("route", key.route),
+            ("app", app), ("method", Self.methods[key.method]), ("route", routes.names[key.route]),
             ("status", String(key.status)), ("status_class", "\(key.status / 100)xx"),
         ])
         requestSeries[key] = id
         return id
     }
 
-    private mutating func newRouteSeries(_ route: String) -> RouteSeries {
-        let series = RouteSeries(bytes: newSeries("gunicorn_response_bytes_total", [("app", app), ("route", route)]))
+    private mutating func newRouteSeries(_ route: Int) -> RouteSeries {
+        let series = RouteSeries(bytes: newSeries("gunicorn_response_bytes_total", [("app", app), ("route", routes.names[route])]))
         routeSeries[route] = series
         return series
     }
@@ -206,24 +216,39 @@ public struct GunicornAccessMetrics: LogLineMetrics {
         series.count = newSeries("gunicorn_request_duration_seconds_count", base)
     }
 
-    private mutating func admittedRoute(_ path: String?) -> String {
-        guard let path, !path.isEmpty else { return RouteCardinality.overflowRoute }
-        let route: String
-        if let cached = routeCache[path] {
-            route = cached
-        } else {
-            route = folding.route(forPath: path)
-            if routeCache.count >= 10_000 { routeCache.removeAll(keepingCapacity: true) }
-            routeCache[path] = route
+    /// The number of the line's route: folded, then admitted under the cap (or `other`).
+    private mutating func routeNumber(_ path: String?) -> Int {
+        guard let path, !path.isEmpty else { return intern(RouteCardinality.overflowRoute) }
+        if !folding.patterns.isEmpty {
+            return intern(cardinality.admit(folding.route(forPath: path)))
         }
-        return cardinality.admit(route)
+        var text = path
+        text.withUTF8 { RouteFolding.fold(path: UnsafeRawBufferPointer($0), into: &folded) }
+        if let known = routes.find(folded) { return known }
+        // A route not seen before: admitted while under the cap (the rare, slow path).
+        let admitted = cardinality.admit(String(decoding: folded, as: UTF8.self))
+        return intern(admitted)
     }
 
-    /// Methods are a closed set: anything else (a scanner's garbage) is `other`.
-    static func methodLabel(_ method: String?) -> String {
+    private mutating func intern(_ route: String) -> Int {
+        let bytes = Array(route.utf8)
+        if let known = routes.find(bytes) { return known }
+        routeSeries.append(nil)
+        return routes.insert(bytes, name: route)
+    }
+
+    static func methodCode(_ method: String?) -> Int {
         switch method {
-        case "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE": method!
-        default: "other"
+        case "GET": 0
+        case "HEAD": 1
+        case "POST": 2
+        case "PUT": 3
+        case "DELETE": 4
+        case "PATCH": 5
+        case "OPTIONS": 6
+        case "CONNECT": 7
+        case "TRACE": 8
+        default: 9
         }
     }
 
@@ -262,7 +287,35 @@ public struct GunicornAccessMetrics: LogLineMetrics {
         // The typed lookups fill again on first use, finding the restored series through the
         // table's label index (so no baseline 0 is written for them).
         requestSeries = [:]
-        routeSeries = [:]
+        routes = RouteTable()
+        routeSeries = []
         unparsedSeries = [:]
+    }
+}
+
+/// Routes by number, found from their bytes through an FNV-1a hash (no String per lookup).
+struct RouteTable {
+    private(set) var names: [String] = []
+    private var bytes: [[UInt8]] = []
+    private var byHash: [UInt64: [Int]] = [:]
+
+    func find(_ route: [UInt8]) -> Int? {
+        guard let candidates = byHash[Self.hash(route)] else { return nil }
+        for index in candidates where bytes[index] == route { return index }
+        return nil
+    }
+
+    mutating func insert(_ route: [UInt8], name: String) -> Int {
+        let index = names.count
+        names.append(name)
+        bytes.append(route)
+        byHash[Self.hash(route), default: []].append(index)
+        return index
+    }
+
+    static func hash(_ route: [UInt8]) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in route { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        return h
     }
 }

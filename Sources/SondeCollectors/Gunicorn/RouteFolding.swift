@@ -68,23 +68,40 @@ public struct RouteFolding: Sendable {
     }
 
     static func fold(_ path: String) -> String {
-        var out = ""
-        out.reserveCapacity(path.utf8.count)
-        var first = true
-        for segment in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
-            if !first { out.append("/") }
-            first = false
-            if isIDLike(segment) {
-                out.append(":id")
-            } else {
-                out.append(String(decoding: segment, as: UTF8.self))
-            }
+        var copy = path
+        var out: [UInt8] = []
+        copy.withUTF8 { fold(path: UnsafeRawBufferPointer($0), into: &out) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The built-in folding on bytes, into a reused buffer: `scheme://host`, query and fragment
+    /// dropped, id-like segments replaced by `:id`, `/` when nothing is left. The collector's hot path.
+    public static func fold(path s: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        guard let range = AccessLogJSONParser.pathRange(s), !range.isEmpty else {
+            out.append(UInt8(ascii: "/"))
+            return
         }
-        return out
+        var segmentStart = range.lowerBound
+        var i = range.lowerBound
+        while true {
+            if i == range.upperBound || s[i] == UInt8(ascii: "/") {
+                let segment = UnsafeRawBufferPointer(rebasing: s[segmentStart..<i])
+                if isIDLike(segment) {
+                    out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: "i"), UInt8(ascii: "d")])
+                } else {
+                    out.append(contentsOf: segment)
+                }
+                if i == range.upperBound { break }
+                out.append(UInt8(ascii: "/"))
+                segmentStart = i + 1
+            }
+            i += 1
+        }
     }
 
     /// True for segments that look like identifiers rather than route names.
-    static func isIDLike(_ s: Substring.UTF8View.SubSequence) -> Bool {
+    static func isIDLike<Bytes: Collection<UInt8>>(_ s: Bytes) -> Bool {
         let n = s.count
         guard n > 0 else { return false }
         var digits = 0

@@ -34,6 +34,12 @@ public final class LogFileTailer {
     private var framer: LogTailLineFramer
     private var fd: Int32 = -1
     private var identity: FileIdentity?
+    /// The file that replaced the one being drained, opened as soon as it was seen: it may be
+    /// rotated or deleted in turn before the old one is finished, and must not be missed.
+    private var nextFD: Int32 = -1
+    /// The longest start of that file seen so far: if it changes before the file is adopted, the
+    /// file was truncated (copytruncate) in between, and its copy holds lines to read.
+    private var nextFingerprint: [UInt8] = []
     /// A read the state machine asked for that the last poll's budget did not allow.
     private var pendingRead: UInt64?
     private var buffer: [UInt8]
@@ -46,7 +52,6 @@ public final class LogFileTailer {
         self.buffer = [UInt8](repeating: 0, count: max(4096, chunkSize))
     }
 
-    deinit { closeDescriptor() }
 
     /// Resumes from a saved position (before the first poll).
     public func restore(_ saved: TailPosition) {
@@ -80,6 +85,7 @@ public final class LogFileTailer {
             actions = [.readFrom(offset: offset)]
         } else {
             actions = state.handle(.statResult(snapshotOfPath(), now: now))
+            if state.phase == .draining { watchReplacement() }
         }
         while !actions.isEmpty {
             let action = actions.removeFirst()
@@ -89,7 +95,7 @@ public final class LogFileTailer {
             case .reopen:
                 closeDescriptor()
                 framer.reset()
-                actions += state.handle(openPath())
+                actions += state.handle(openNext())
             case .readFrom(let offset):
                 guard budgetLeft > 0, keepGoing() else {
                     pendingRead = offset
@@ -122,7 +128,11 @@ public final class LogFileTailer {
     }
 
     /// Closes the descriptor (the position stays).
-    public func close() { closeDescriptor() }
+    public func close() {
+        closeDescriptor()
+        if nextFD >= 0 { Glibc.close(nextFD) }
+        nextFD = -1
+    }
 
     // MARK: I/O
 
@@ -136,12 +146,42 @@ public final class LogFileTailer {
         return LogTailFileSnapshot(identity: id, size: UInt64(info.st_size), fingerprint: fingerprint)
     }
 
+    /// While the old file is drained: keep the new one open, and remember how it starts.
+    private func watchReplacement() {
+        if nextFD < 0 {
+            nextFD = open(path, O_RDONLY | O_CLOEXEC)
+            nextFingerprint = []
+        }
+        guard nextFD >= 0 else { return }
+        let start = readFingerprint(nextFD)
+        if start.count > nextFingerprint.count, start.starts(with: nextFingerprint) { nextFingerprint = start }
+    }
+
+    /// After draining: the file opened when the rotation was seen (checked against how it started),
+    /// else whatever is at the path now.
+    private func openNext() -> LogTailEvent {
+        guard nextFD >= 0 else { return openPath() }
+        let opened = nextFD
+        nextFD = -1
+        var info = stat()
+        if !nextFingerprint.isEmpty, fstat(opened, &info) == 0 {
+            let id = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+            _ = state.handle(.restored(TailPosition(identity: id, offset: 0, fingerprint: nextFingerprint)))
+        }
+        return adopt(opened)
+    }
+
     private func openPath() -> LogTailEvent {
         let opened = open(path, O_RDONLY | O_CLOEXEC)
         guard opened >= 0 else {
             if errno != ENOENT { lastError = "cannot open \(path): \(String(cString: strerror(errno)))" }
             return .openFailed
         }
+        return adopt(opened)
+    }
+
+    /// Makes `opened` the descriptor being read.
+    private func adopt(_ opened: Int32) -> LogTailEvent {
         var info = stat()
         guard fstat(opened, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
             Glibc.close(opened)
@@ -174,17 +214,25 @@ public final class LogFileTailer {
         return .readCompleted(bytesRead: UInt64(count), carriedBytes: framer.carriedBytes, tooLongLines: tooLong)
     }
 
-    /// Reads the rotated file's lines from `offset` to its end; false when it cannot be found.
+    /// Reads the rotated file's lines from `offset` to its end, then any rotations made after it;
+    /// false when it cannot be found.
     private func finishRotated(identity: FileIdentity, offset: UInt64, fingerprint: [UInt8], line: (UnsafeRawBufferPointer) -> Void) -> Bool {
-        framer.reset()
-        guard let rotated = RotatedLogFinder.find(logPath: path, identity: identity, offset: offset, fingerprint: fingerprint),
-            let reader = try? LogFileReader(path: rotated)
-        else {
+        let files = RotatedLogFinder.find(logPath: path, identity: identity, offset: offset, fingerprint: fingerprint)
+        guard !files.isEmpty else {
             counters.rotatedFilesMissing += 1
             return false
         }
+        for (index, file) in files.enumerated() {
+            readWhole(file, from: index == 0 ? offset : 0, line: line)
+        }
+        return true
+    }
+
+    private func readWhole(_ file: String, from offset: UInt64, line: (UnsafeRawBufferPointer) -> Void) {
+        framer.reset()
         do throws(SondeError) {
-            guard try reader.skip(offset) == offset else { return false }
+            let reader = try LogFileReader(path: file)
+            guard try reader.skip(offset) == offset else { return }
             while true {
                 let count = try reader.read(into: &buffer)
                 if count == 0 { break }
@@ -205,7 +253,6 @@ public final class LogFileTailer {
             counters.lines += 1
             line(bytes)
         })
-        return true
     }
 
     private func readFingerprint(_ descriptor: Int32) -> [UInt8] {
@@ -219,4 +266,6 @@ public final class LogFileTailer {
         fd = -1
         identity = nil
     }
+
+    deinit { close() }
 }

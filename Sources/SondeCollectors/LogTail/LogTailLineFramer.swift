@@ -1,5 +1,11 @@
 import SondeCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Splits the bytes read from a log into complete lines, keeping a partial last line until its
 /// newline arrives and skipping lines longer than `limit` (never handing on half a line).
 ///
@@ -25,13 +31,12 @@ public struct LogTailLineFramer: Sendable {
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, line: (UnsafeRawBufferPointer) -> Void) -> Int {
         var tooLong = 0
         var start = 0
-        var i = 0
         let n = chunk.count
-        while i < n {
-            guard chunk[i] == 0x0A else {
-                i += 1
-                continue
-            }
+        guard let base = chunk.baseAddress else { return 0 }
+        while start < n {
+            // memchr scans for the newline far faster than a byte loop.
+            guard let found = memchr(base + start, 0x0A, n - start) else { break }
+            let i = base.distance(to: UnsafeRawPointer(found))
             let piece = UnsafeRawBufferPointer(rebasing: chunk[start..<i])
             if skipping {
                 tooLong += 1
@@ -46,8 +51,7 @@ public struct LogTailLineFramer: Sendable {
             }
             carry.removeAll(keepingCapacity: true)
             carriedBytes = 0
-            i += 1
-            start = i
+            start = i + 1
         }
         let rest = UnsafeRawBufferPointer(rebasing: chunk[start..<n])
         carriedBytes += UInt64(rest.count)

@@ -47,7 +47,8 @@ public enum LogTailAction: Sendable, Hashable {
     /// it was rotated while the agent was stopped, or copied away and truncated (copytruncate).
     /// Find it next to the path, never the path itself (`app.log.1` with this identity, or a sibling
     /// such as `app.log.1` / `app.log.1.gz` whose decompressed start equals `fingerprint` and that is
-    /// at least `offset` long), read its lines from `offset` to its end, then reply `.rotatedFinished`.
+    /// at least `offset` long), read its lines from `offset` to its end (and any rotations made after
+    /// it, which were never read), then reply `.rotatedFinished`.
     case finishRotated(identity: FileIdentity, offset: UInt64, fingerprint: [UInt8])
     /// The file starts over (copytruncate, replaced while stopped): drop the framer's carried bytes;
     /// reading continues at 0 on the same descriptor.
@@ -66,8 +67,9 @@ public enum LogTailAction: Sendable, Hashable {
 
 /// Follows one log path through rotations, as a pure state machine: events in, actions out, no I/O.
 ///
-/// Handles rename + create (drains the old descriptor to its end and until it has been quiet for
-/// `rotateWaitMilliseconds`, since a writer reopens its log a moment after the rename, then switches),
+/// Handles rename + create (drains the old descriptor to its end, and while the new file is still
+/// empty until the old one has been quiet for `rotateWaitMilliseconds`, since a writer reopens its
+/// log a moment after the rename; then switches),
 /// copytruncate (same identity, smaller size or different first bytes: finish the copy from where
 /// reading stopped, then restart at 0), delete + recreate (keeps reading the deleted file's descriptor
 /// until a new file appears), a file replaced or rotated while the agent was stopped (from the restored
@@ -110,6 +112,9 @@ public struct LogTailState: Sendable {
     private var now: Int64 = 0
     /// While draining: when the old file was first found at its end with nothing new.
     private var quietSince: Int64?
+    /// While draining: the size of the file now at the path. Once it has lines, the writer has
+    /// reopened its log, and the old file is finished as soon as it is read to its end.
+    private var replacementSize: UInt64 = 0
 
     public init(rotateWaitMilliseconds: Int64 = 0) {
         self.rotateWaitMilliseconds = rotateWaitMilliseconds
@@ -121,7 +126,9 @@ public struct LogTailState: Sendable {
     public mutating func handle(_ event: LogTailEvent) -> [LogTailAction] {
         switch event {
         case .restored(let position):
-            if phase == .closed, cursor == nil { restored = position }
+            // Before the first open, or before reopening after a rotation (what the file at the
+            // path looked like when it was first seen).
+            if phase == .closed && cursor == nil || phase == .opening { restored = position }
             return []
         case .opened(let snapshot):
             return opened(snapshot)
@@ -191,8 +198,11 @@ public struct LogTailState: Sendable {
             guard s != nil else { return [] }
             phase = .opening
             return [.open]
-        case .opening, .finishingRotated, .draining:
-            return phase == .draining ? read() : []
+        case .opening, .finishingRotated:
+            return []
+        case .draining:
+            if let s, s.identity != cursor?.identity { replacementSize = s.size }
+            return read()
         case .following:
             guard var c = cursor else { return [] }
             // Missing path (deleted, or renamed with no new file yet): keep reading the descriptor.
@@ -200,6 +210,7 @@ public struct LogTailState: Sendable {
             if s.identity != c.identity {
                 phase = .draining
                 quietSince = nil
+                replacementSize = s.size
                 return [.countRotation] + read()
             }
             let replaced = s.fingerprint.map { !Self.matches(saved: c.fingerprint, current: $0) } ?? false
@@ -241,11 +252,12 @@ public struct LogTailState: Sendable {
             return actions + read()
         }
         if phase == .draining {
-            // The writer may still append to the old file until it reopens its log: wait until the
-            // old file has been quiet for the rotate wait, reading it again on every stat.
+            // The writer may still append to the old file until it reopens its log: unless the new
+            // file already has lines, wait until the old one has been quiet for the rotate wait,
+            // reading it again on every stat.
             let since = quietSince ?? now
             quietSince = since
-            if now - since < rotateWaitMilliseconds { return actions }
+            if replacementSize == 0, now - since < rotateWaitMilliseconds { return actions }
             // End of the old file: its unterminated last line will never be finished.
             quietSince = nil
             if c.carried > 0 { actions.append(.flushCarried) }

@@ -1,4 +1,4 @@
-import SondeCollectors
+@testable import SondeCollectors
 import SondeTestSupport
 import Testing
 
@@ -73,6 +73,23 @@ struct LogFileTailerTests {
         #expect(r.tailer.counters.rotations == 1)
     }
 
+    @Test("the new file is deleted before the rotated one is finished: it is still read, in order")
+    func replacedDuringRotateWait() {
+        let dir = TestFiles.makeDirectory()
+        defer { TestFiles.removeTree(dir) }
+        let path = dir + "/app.log"
+        TestFiles.append(path, numbered(0..<3))
+        let r = Reader(LogFileTailer(path: path, rotateWaitMilliseconds: 5000))
+        r.poll()
+        rename(path, path + ".1")
+        TestFiles.append(path, numbered(3..<6))
+        r.poll()  // sees the rotation: drains app.log.1, waits for it to stay quiet
+        unlink(path)  // the new file goes away before the wait is over
+        TestFiles.append(path, numbered(6..<8))
+        for _ in 0..<14 { r.poll() }
+        #expect(r.lines == expected(0..<8))
+    }
+
     @Test("copytruncate: lines written between the last read and the truncation are read from the copy")
     func copytruncate() {
         let dir = TestFiles.makeDirectory()
@@ -133,6 +150,9 @@ struct LogFileTailerTests {
         let dir = TestFiles.makeDirectory()
         defer { TestFiles.removeTree(dir) }
         let path = dir + "/app.log"
+        // an older rotation (older than the file being read) that must not be read again
+        TestFiles.append(path + ".2", numbered((-5)..<0))
+        usleep(20_000)
         TestFiles.append(path, numbered(0..<4))
         let first = Reader(LogFileTailer(path: path))
         first.poll()
@@ -143,14 +163,54 @@ struct LogFileTailerTests {
         rename(path, path + ".1")
         TestFiles.run(["gzip", path + ".1"])
         TestFiles.append(path, numbered(7..<9))
-        // an older rotation that must not be read again
-        TestFiles.append(path + ".2", numbered(-5..<0))
 
         let second = Reader(LogFileTailer(path: path))
         second.tailer.restore(saved)
         second.poll()
         second.poll()
         #expect(first.lines + second.lines == expected(0..<9))
+    }
+
+    @Test("rotated twice while stopped: the rest of the old file, the whole file between, then the new one")
+    func rotatedTwiceWhileStopped() {
+        let dir = TestFiles.makeDirectory()
+        defer { TestFiles.removeTree(dir) }
+        let path = dir + "/app.log"
+        TestFiles.append(path + ".3.gz", [])  // an old rotation: never read again
+        TestFiles.append(path + ".bak", numbered((-9)..<(-5)))  // not named like a rotation
+        TestFiles.append(path, numbered(0..<4))
+        let first = Reader(LogFileTailer(path: path))
+        first.poll()
+        let saved = first.tailer.position!
+        first.tailer.close()
+        TestFiles.append(path, numbered(4..<6))
+        usleep(20_000)
+        rename(path, path + ".1")
+        TestFiles.append(path, numbered(6..<9))
+        usleep(20_000)
+        rename(path + ".1", path + ".2")
+        TestFiles.run(["gzip", path + ".2"])
+        rename(path, path + ".1")
+        TestFiles.append(path, numbered(9..<11))
+        let second = Reader(LogFileTailer(path: path))
+        second.tailer.restore(saved)
+        second.poll()
+        #expect(first.lines + second.lines == expected(0..<11))
+        TestFiles.append(path, numbered(11..<13))  // and it goes on following the new file
+        second.poll()
+        TestFiles.append(path, numbered(13..<15))
+        second.poll()
+        #expect(first.lines + second.lines == expected(0..<15))
+    }
+
+    @Test("rotation names: numbered, dated, compressed; nothing else")
+    func rotationNames() {
+        for good in [".1", ".12.gz", "-20261122", "-2026-11-22.gz", ".2026_11_22"] {
+            #expect(RotatedLogFinder.isRotationSuffix(Substring(good).utf8), "\(good)")
+        }
+        for bad in ["", ".gz", ".bak", "-old", ".1.bz2", "1", ".json"] {
+            #expect(!RotatedLogFinder.isRotationSuffix(Substring(bad).utf8), "\(bad)")
+        }
     }
 
     @Test("restart on the same file: nothing is read twice, a partial line is read whole")

@@ -140,14 +140,31 @@ struct LogTailStateTests {
         _ = t.handle(.readCompleted(bytesRead: 0, carriedBytes: 0, tooLongLines: 0))
         #expect(t.handle(.statResult(snap(b, 0, []), now: 1000)) == [.countRotation, .readFrom(offset: 1000)])
         #expect(t.handle(.readCompleted(bytesRead: 0, carriedBytes: 0, tooLongLines: 0)) == [])  // quiet since 1000
-        #expect(t.handle(.statResult(snap(b, 90, fpB), now: 2000)) == [.readFrom(offset: 1000)])
+        #expect(t.handle(.statResult(snap(b, 0, []), now: 2000)) == [.readFrom(offset: 1000)])
         // the writer had not reopened yet: 70 more bytes in the old file, the wait starts again
         #expect(t.handle(.readCompleted(bytesRead: 70, carriedBytes: 0, tooLongLines: 0)).first == .persist(TailPosition(identity: a, offset: 1070, fingerprint: fpA)))
         #expect(t.handle(.readCompleted(bytesRead: 0, carriedBytes: 0, tooLongLines: 0)) == [])  // quiet since 2000
-        _ = t.handle(.statResult(snap(b, 90, fpB), now: 4000))
+        _ = t.handle(.statResult(snap(b, 0, []), now: 4000))
         #expect(t.handle(.readCompleted(bytesRead: 0, carriedBytes: 0, tooLongLines: 0)) == [])
-        _ = t.handle(.statResult(snap(b, 90, fpB), now: 5000))
+        _ = t.handle(.statResult(snap(b, 0, []), now: 5000))
         #expect(t.handle(.readCompleted(bytesRead: 0, carriedBytes: 0, tooLongLines: 0)) == [.reopen])
+    }
+
+    @Test("rename + create with a rotate wait: once the new file has lines, the old one is left at its end")
+    func rotateWaitEndsWhenWriterMoved() {
+        var t = LogTailState(rotateWaitMilliseconds: 60_000)
+        _ = t.handle(.statResult(snap(a, 1000, fpA), now: 0))
+        _ = t.handle(.opened(snap(a, 1000, fpA)))
+        _ = t.handle(.readCompleted(bytesRead: 1000, carriedBytes: 0, tooLongLines: 0))
+        _ = t.handle(.readCompleted(bytesRead: 0, carriedBytes: 0, tooLongLines: 0))
+        #expect(t.handle(.statResult(snap(b, 0, []), now: 1000)) == [.countRotation, .readFrom(offset: 1000)])
+        #expect(t.handle(.readCompleted(bytesRead: 0, carriedBytes: 0, tooLongLines: 0)) == [])
+        #expect(t.handle(.statResult(snap(b, 120, fpB), now: 2000)) == [.readFrom(offset: 1000)])
+        #expect(t.handle(.readCompleted(bytesRead: 30, carriedBytes: 0, tooLongLines: 0)).last == .readFrom(offset: 1030))
+        #expect(t.handle(.readCompleted(bytesRead: 0, carriedBytes: 0, tooLongLines: 0)) == [.reopen])
+        // the new file as first seen: compared when it is opened, so a truncation in between is noticed
+        _ = t.handle(.restored(TailPosition(identity: b, offset: 0, fingerprint: fpB)))
+        #expect(t.handle(.opened(snap(b, 40, Array("[2024-05-03".utf8)))) == [.countTruncation, .finishRotated(identity: b, offset: 0, fingerprint: fpB)])
     }
 
     @Test("restart after kill: rotated while stopped — finish the rotated file (maybe .gz) by path, then the new one from 0")
