@@ -19,12 +19,14 @@ run: release
 
 # Serial: several tests drive real processes, sockets and timers and wait on them; run in parallel on
 # two cores they starve each other's schedules and measure the machine, not the code.
-test: deps
+test:
+	@scripts/install-deps.sh --test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
 
 # Benchmarks live in their own package (Benchmarks/) so the main build stays small.
-bench: deps
+bench:
+	@scripts/install-deps.sh --bench
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark
 
 # libFuzzer harnesses for every parser of untrusted input (Fuzz/README.md): each runs FUZZ_SECONDS;

@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
 # Installs what building and testing sonde needs on a Debian machine, only what is missing.
 # Used by `make run`, `make test` and `make bench`; safe to run again.
+# `--test` adds what only the tests need; `--bench` what only the side-by-side benchmarks need.
 set -euo pipefail
 
-packages=(pkg-config zlib1g-dev libcurl4-openssl-dev libsystemd-dev openssl)
+packages=(pkg-config zlib1g-dev libcurl4-openssl-dev libsystemd-dev)
+for option in "$@"; do
+  case "$option" in
+    # openssl makes the TLS tests' certificates; the Gunicorn log tests run a real Gunicorn and logrotate.
+    --test) packages+=(openssl gunicorn logrotate python3) ;;
+    # mtail runs beside sonde on the same access log (Benchmarks/mtail/compare.sh).
+    --bench) packages+=(mtail time python3) ;;
+    *) echo "unknown option: $option" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

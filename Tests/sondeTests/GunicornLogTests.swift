@@ -139,6 +139,57 @@ struct GunicornLogTests {
         #expect(rotations.maximum >= 3, "rotations seen before the kill")
     }
 
+    @Test("sonde logs import: rotated files in any order, .gz too, counted oldest first; bad lines counted, not fatal")
+    func logsImport() throws {
+        let dir = TestFiles.makeDirectory("sonde-logs-import")
+        defer { TestFiles.removeTree(dir) }
+        func lines(day: Int, count: Int) -> String {
+            (0..<count).map { i in
+                let second = String(i % 60)
+                let stamp = "\(day)/Nov/2026:10:\(i / 60 < 10 ? "0" : "")\(i / 60):\(second.count == 1 ? "0" + second : second) +0000"
+                return #"10.0.0.1 - - [\#(stamp)] "GET /api/items/\#(i)/ HTTP/1.1" \#(i % 50 == 0 ? 503 : 200) 512 "-" "curl/8" 0.0\#(i % 10)0000"#
+            }.joined(separator: "\n") + "\n"
+        }
+        writeFile(dir + "/access.log.2", lines(day: 20, count: 300))
+        #expect(TestFiles.run(["gzip", dir + "/access.log.2"]) == 0)
+        writeFile(dir + "/access.log.1", lines(day: 21, count: 300) + "not an access log line\n")
+        writeFile(dir + "/access.log", lines(day: 22, count: 120))
+        let imported = Sonde.run([
+            "logs", "import", "--data-dir", dir + "/data", "--app", "web", "--format", Self.format,
+            dir + "/access.log", dir + "/access.log.2.gz", dir + "/access.log.1",
+        ])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("imported 3 file(s) for app web: 721 lines (1 unparsed)"), "\(imported.stdout)")
+        #expect(imported.stdout.contains("from 2026-11-20T10:00:00.000Z to 2026-11-22T10:01:59.000Z"), "\(imported.stdout)")
+        let stored = StoredSeries.query(dir + "/data", #"gunicorn_requests_total{app="web"}"#, start: "2026-11-19T00:00:00Z")
+        #expect(Int(stored.sumOfLast) == 720)
+        #expect(stored.allMonotonic, "files were not counted oldest first")
+        let errors = StoredSeries.query(dir + "/data", #"gunicorn_requests_total{app="web",status_class="5xx"}"#, start: "2026-11-19T00:00:00Z")
+        #expect(Int(errors.sumOfLast) == 6 + 6 + 3)
+        let unparsed = StoredSeries.query(dir + "/data", #"sonde_log_lines_unparsed_total{app="web"}"#, start: "2026-11-19T00:00:00Z")
+        #expect(Int(unparsed.sumOfLast) == 1)
+
+        let badFormat = Sonde.run(["logs", "import", "--data-dir", dir + "/data", "--app", "web", "--format", "%(h)s %(nope)s", dir + "/access.log"])
+        #expect(badFormat.status != 0)
+        #expect(badFormat.stderr.contains("unknown atom '%(nope)s'"), "\(badFormat.stderr)")
+    }
+
+    @Test("sonde check points at a bad access_log_format in the file")
+    func checkFormat() throws {
+        let dir = TestFiles.makeDirectory("sonde-check")
+        defer { TestFiles.removeTree(dir) }
+        writeFile(dir + "/sonde.yaml", """
+            collectors:
+              gunicorn:
+                - app: web
+                  access_log: /var/log/web/access.log
+                  format: '%(h)s %(t)s "%(r)s" %(s)s %(zz)s'
+            """)
+        let checked = Sonde.run(["check", "--config", dir + "/sonde.yaml"])
+        #expect(checked.status == 1)
+        #expect(checked.stderr.contains("sonde.yaml:5:42: gunicorn app \"web\" format: access_log_format: unknown atom '%(zz)s'"), "\(checked.stderr)")
+    }
+
     static let wsgiApp = #"""
         import time
 
@@ -290,8 +341,8 @@ final class Spawned {
 struct StoredSeries {
     var points: [String: [(time: Double, value: Double)]] = [:]
 
-    static func query(_ data: String, _ selector: String) -> StoredSeries {
-        let result = Sonde.run(["query", "--data-dir", data, selector, "--start", "now-1h", "--format", "csv"])
+    static func query(_ data: String, _ selector: String, start: String = "now-1h") -> StoredSeries {
+        let result = Sonde.run(["query", "--data-dir", data, selector, "--start", start, "--format", "csv"])
         var stored = StoredSeries()
         for row in result.stdout.split(separator: "\n").dropFirst() {
             guard let valueComma = row.lastIndex(of: ","), let timeComma = row[..<valueComma].lastIndex(of: ",") else { continue }
