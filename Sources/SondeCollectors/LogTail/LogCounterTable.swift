@@ -116,28 +116,48 @@ public struct LogCounterTable: Sendable {
 
     // MARK: checkpoint encoding
 
-    /// Appends the table (labels, values, last emission times) to a checkpoint.
+    /// Appends the table to a checkpoint: the distinct label strings once, then each series as
+    /// string numbers, its value and its last emission time (a route name or `app="shop"` is
+    /// written once, not once per series: the file is rewritten every round).
     public func encode(into writer: inout CheckpointWriter) {
+        var strings: [String] = []
+        var numbers: [String: UInt32] = [:]
+        func number(_ text: String) -> UInt32 {
+            if let known = numbers[text] { return known }
+            let assigned = UInt32(strings.count)
+            strings.append(text)
+            numbers[text] = assigned
+            return assigned
+        }
+        var series: [[UInt32]] = []
+        series.reserveCapacity(labels.count)
+        for key in labels { series.append(key.flatMap { [number($0.name), number($0.value)] }) }
+        writer.u32(UInt32(strings.count))
+        for text in strings { writer.string(text) }
         writer.u32(UInt32(labels.count))
         for id in labels.indices {
-            let pairs = Array(labels[id])
-            writer.u32(UInt32(pairs.count))
-            for label in pairs {
-                writer.string(label.name)
-                writer.string(label.value)
-            }
+            writer.u32(UInt32(series[id].count / 2))
+            for n in series[id] { writer.u32(n) }
             writer.f64(values[id])
             writer.i64(lastEmitted[id])
         }
     }
 
     public init(decoding reader: inout CheckpointReader) throws(CheckpointReader.Malformed) {
+        let stringCount = try reader.u32()
+        var strings: [String] = []
+        for _ in 0..<stringCount { strings.append(try reader.string()) }
         let count = try reader.u32()
         for _ in 0..<count {
             let pairCount = try reader.u32()
             guard pairCount <= 64 else { throw .init() }
             var pairs: [Label] = []
-            for _ in 0..<pairCount { pairs.append(Label(try reader.string(), try reader.string())) }
+            for _ in 0..<pairCount {
+                let name = Int(try reader.u32())
+                let value = Int(try reader.u32())
+                guard name < strings.count, value < strings.count else { throw .init() }
+                pairs.append(Label(strings[name], strings[value]))
+            }
             let id = series(Labels(pairs))
             values[id] = try reader.f64()
             lastEmitted[id] = try reader.i64()
