@@ -5,7 +5,7 @@ import PackageDescription
 // never sees -sanitize=fuzzer; it depends on the main package by path, so the harnesses exercise the
 // real code. Build and run with `Fuzz/run.sh` (see Fuzz/README.md), never with a plain `swift build`:
 // the harnesses have no `main`, libFuzzer provides it at link time.
-let harnesses = ["openmetrics", "selector", "scalars", "sealedchunk", "headchunk", "records"]
+let harnesses = ["openmetrics", "selector", "scalars", "sealedchunk", "headchunk", "records", "gunicornlog", "logcheckpoint"]
 
 let package = Package(
     name: "sonde-fuzz",
@@ -19,6 +19,7 @@ let package = Package(
             dependencies: [
                 .product(name: "SondeStore", package: "sonde"),
                 .product(name: "SondeCore", package: "sonde"),
+                .product(name: "SondeCollectors", package: "sonde"),
                 "FuzzDriver", "FuzzSupport",
             ],
             path: "Sources/\(name)"

@@ -53,6 +53,20 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(statuses)
     }
 
+    Benchmark("gunicorn: parse and count 100,000 access log lines into metrics (routes, histograms)",
+              configuration: .init(metrics: [.wallClock, samplesPerSecond, .mallocCountTotal], maxIterations: 30)) { benchmark in
+        var metrics = GunicornAccessMetrics(app: "bench", decoder: try AccessLogDecoder(format: AccessLogFormat.gunicornDefaultString + " %(L)s"))
+        let started = now()
+        benchmark.startMeasurement()
+        for index in 0..<100_000 {
+            accessLines[index & 3].withUnsafeBytes { metrics.ingest($0, fallbackTime: 0) }
+        }
+        let samples = metrics.finishRound(now: 0, caughtUp: false)
+        benchmark.stopMeasurement()
+        benchmark.measurement(samplesPerSecond, Int(100_000 / (now() - started)))
+        blackHole(samples.count)
+    }
+
     Benchmark("host: one collection of this machine's /proc and /sys", configuration: .init(metrics: [.wallClock, .mallocCountTotal], maxIterations: 200)) { benchmark in
         let collector = HostCollector(logger: quiet)
         var batch = MetricBatch()

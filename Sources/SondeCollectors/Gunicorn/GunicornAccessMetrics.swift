@@ -225,6 +225,8 @@ public struct GunicornAccessMetrics: LogLineMetrics {
         var text = path
         text.withUTF8 { RouteFolding.fold(path: UnsafeRawBufferPointer($0), into: &folded) }
         if let known = routes.find(folded) { return known }
+        // Not a path at all (`OPTIONS *`, a scanner's `../../etc/passwd`): no route of its own.
+        guard folded.first == UInt8(ascii: "/") else { return intern(RouteCardinality.overflowRoute) }
         // A route not seen before: admitted while under the cap (the rare, slow path).
         let admitted = cardinality.admit(String(decoding: folded, as: UTF8.self))
         return intern(admitted)

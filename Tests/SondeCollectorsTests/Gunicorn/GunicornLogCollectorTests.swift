@@ -47,6 +47,29 @@ struct GunicornLogCollectorTests {
         #expect(second.samples.contains { $0.labels.metricName == "sonde_log_lines_read_total" && $0.value == 15 })
     }
 
+    @Test("a glob tails every matching file, also one that appears later, each from its start")
+    func glob() async throws {
+        let dir = TestFiles.makeDirectory()
+        defer { TestFiles.removeTree(dir) }
+        TestFiles.append(dir + "/a.access.log", (0..<5).map { line($0) }.joined())
+        TestFiles.append(dir + "/b.access.log", (0..<7).map { line($0) }.joined())
+        TestFiles.append(dir + "/a.access.log.1", (0..<100).map { line($0) }.joined())  // a rotation: not matched
+        var settings = GunicornLogCollector.Settings(
+            app: "shop", accessLog: dir + "/*.access.log", errorLog: nil,
+            decoder: try AccessLogDecoder(format: nil), checkpointPath: dir + "/shop.checkpoint")
+        settings.startAtEnd = true  // applies to files there at the first run only
+        let collector = GunicornLogCollector(settings: settings, logger: Logger(label: "test"))
+        var first = MetricBatch()
+        try await collector.collect(into: &first)
+        #expect(lastRequests([first]) == 0)
+        TestFiles.append(dir + "/a.access.log", (5..<8).map { line($0) }.joined())
+        TestFiles.append(dir + "/c.access.log", (0..<4).map { line($0) }.joined())
+        var second = MetricBatch()
+        try await collector.collect(into: &second)
+        #expect(lastRequests([first, second]) == 7)
+        #expect(second.samples.contains { $0.labels.metricName == "sonde_log_files" && $0.value == 3 })
+    }
+
     @Test("a damaged checkpoint is reported and the logs are read from their start")
     func damagedCheckpoint() async throws {
         let dir = TestFiles.makeDirectory()

@@ -80,7 +80,9 @@ struct GunicornAccessMetricsTests {
         var m = try metrics(options)
         for path in ["/a/", "/b/", "/c/", "/d/", "/a/"] { feed(&m, line(0, "GET \(path) HTTP/1.1", 200)) }
         feed(&m, line(0, "BREW /a/ HTTP/1.1", 418))
+        feed(&m, line(0, "GET ../../etc/passwd HTTP/1.1", 400))  // not a path: no route of its own
         _ = m.finishRound(now: 0, caughtUp: false)
+        #expect(m.value("gunicorn_requests_total", ["method": "GET", "route": "other", "status": "400", "status_class": "4xx"]) == 1)
         #expect(m.value("gunicorn_requests_total", ["method": "GET", "route": "/a/", "status": "200", "status_class": "2xx"]) == 2)
         #expect(m.value("gunicorn_requests_total", ["method": "GET", "route": "other", "status": "200", "status_class": "2xx"]) == 2)
         #expect(m.value("gunicorn_requests_total", ["method": "other", "route": "/a/", "status": "418", "status_class": "4xx"]) == 1)
