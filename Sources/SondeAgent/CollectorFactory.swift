@@ -5,7 +5,7 @@ import SondeCore
 /// Turns the configuration's `collectors` section into the collectors to run. Each schedule carries
 /// a fingerprint of the settings it was built from, so a reload restarts only what changed.
 ///
-/// Collectors of later issues (postgres, probes, billing) are validated by the configuration
+/// Collectors of later issues (probes, billing) are validated by the configuration
 /// already; this build does not run them yet, and `sonde check` says which run.
 public enum CollectorFactory {
     public static func schedules(
@@ -46,6 +46,16 @@ public enum CollectorFactory {
                 // Aggregates are drained into the store on the host collector's grid.
                 intervalMilliseconds: collectors.host.intervalMilliseconds,
                 fingerprint: "\(statsd)"))
+        }
+        for server in collectors.postgres {
+            var settings = PostgresCollector.Settings(name: server.name, dsn: server.parsedDSN, password: server.password?.value)
+            settings.statementTimeoutMilliseconds = server.statementTimeoutMilliseconds
+            settings.topTables = server.topTables
+            settings.topStatements = server.topStatements
+            schedules.append(CollectorSchedule(
+                collector: PostgresCollector(settings: settings, logger: logger),
+                intervalMilliseconds: server.intervalMilliseconds,
+                fingerprint: "\(server.name) \(server.dsn) \(server.password?.value ?? "") \(server.intervalMilliseconds) \(server.statementTimeoutMilliseconds) \(server.topTables) \(server.topStatements)"))
         }
         for app in collectors.gunicorn {
             schedules.append(CollectorSchedule(
@@ -90,7 +100,6 @@ public enum CollectorFactory {
     /// Names of the configured collectors that this build validates but does not run yet.
     public static func notYetRunning(_ config: SondeConfig) -> [String] {
         var names: [String] = []
-        if !config.collectors.postgres.isEmpty { names.append("postgres") }
         if !config.collectors.probes.isEmpty { names.append("probes") }
         if config.collectors.billing.enabled { names.append("billing") }
         if !config.rules.files.isEmpty { names.append("rules") }

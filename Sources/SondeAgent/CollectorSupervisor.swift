@@ -28,6 +28,7 @@ final class CollectorSupervisor: Service, Sendable {
 
     private struct Running {
         var fingerprint: String
+        var collector: any Collector
         var tasks: [Task<Void, Never>]
     }
 
@@ -52,13 +53,14 @@ final class CollectorSupervisor: Service, Sendable {
                         }
                     })
                 }
-                running[schedule.name] = Running(fingerprint: schedule.fingerprint, tasks: tasks)
+                running[schedule.name] = Running(fingerprint: schedule.fingerprint, collector: schedule.collector, tasks: tasks)
                 logger.info("collector started", metadata: ["collector.name": "\(schedule.name)", "interval.ms": "\(schedule.intervalMilliseconds)"])
             }
             func stop(_ name: String) async {
                 guard let entry = running.removeValue(forKey: name) else { return }
                 for task in entry.tasks { task.cancel() }
                 for task in entry.tasks { await task.value }
+                await entry.collector.shutdown()
                 logger.info("collector stopped", metadata: ["collector.name": "\(name)"])
             }
             for schedule in initial { start(schedule) }

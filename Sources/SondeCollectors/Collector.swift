@@ -45,6 +45,13 @@ public protocol Collector: Sendable {
     /// The registered name: the `collector` label of `sonde_collector_*` self-metrics.
     var name: String { get }
     func collect(into batch: inout MetricBatch) async throws
+    /// Releases what the collector holds open (a database connection), after its last run: the
+    /// agent stops, or a reload removed or changed it.
+    func shutdown() async
+}
+
+extension Collector {
+    public func shutdown() async {}
 }
 
 /// A collector that also needs a long-running loop (a socket listener, say). The agent runs

@@ -80,13 +80,22 @@ struct AgentCommandTests {
                 - name: main
                   dsn: postgres://sonde:inline@127.0.0.1:5432/postgres
                   password: ${file:\(scratch.path)/pg.password}
+              probes:
+                - name: health
+                  url: http://127.0.0.1:8000/health/
             """)
         let good = Sonde.run(["check", "--config", config])
         #expect(good.status == 0, "\(good.stderr)")
         #expect(good.stdout.contains("password: <redacted>"))
         #expect(!good.stdout.contains("very-secret") && !good.stdout.contains("inline@"))
         #expect(good.stdout.contains("max_bytes: 256MiB"))
-        #expect(good.stdout.contains("validated but not run by this build yet: postgres"))
+        #expect(good.stdout.contains("validated but not run by this build yet: probes"))
+        #expect(good.stdout.contains("statement_timeout: 5s"))
+
+        writeFile(config, "collectors:\n  postgres:\n    - name: main\n      dsn: postgres://sonde@db?sslmode=sometimes\n")
+        let badDSN = Sonde.run(["check", "--config", config])
+        #expect(badDSN.status == 1)
+        #expect(badDSN.stderr.contains("\(config):4:12: collectors.postgres[0].dsn: sslmode: expected one of"), "\(badDSN.stderr)")
 
         writeFile(config, "collectors:\n  proces: {}\n")
         let bad = Sonde.run(["check", "--config", config])

@@ -244,7 +244,7 @@ struct GunicornLogTests {
         writeFile(dir + "/driver.py", Self.driver)
         writeFile(dir + "/sonde.yaml", Self.config(app: "shop", accessLog: access, errorLog: errors))
         let agent = Sonde.start(["run", "--config", dir + "/sonde.yaml", "--data-dir", data])
-        let port = freeLoopbackPort()
+        let port = TestNetwork.freeLoopbackPort()
         let gunicorn = Spawned([
             "/usr/bin/gunicorn", "--bind", "127.0.0.1:\(port)", "--workers", "2", "--timeout", "2",
             "--access-logfile", access, "--error-logfile", errors, "--access-logformat", Self.format,
@@ -363,19 +363,6 @@ struct StoredSeries {
     var allMonotonic: Bool {
         points.values.allSatisfy { series in zip(series, series.dropFirst()).allSatisfy { $0.value <= $1.value } }
     }
-}
-
-func freeLoopbackPort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 func waitForFile(_ path: String, containing text: String, seconds: Double) -> Bool {

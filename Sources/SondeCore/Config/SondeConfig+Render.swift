@@ -72,6 +72,10 @@ extension SondeConfig {
             line(2, "- name: \(quote(server.name))")
             line(3, "dsn: \(quote(Self.redactingUserInfo(server.dsn)))")
             if server.password != nil { line(3, "password: <redacted>") }
+            line(3, "interval: \(duration(server.intervalMilliseconds))")
+            line(3, "statement_timeout: \(duration(server.statementTimeoutMilliseconds))")
+            line(3, "top_tables: \(server.topTables)")
+            line(3, "top_statements: \(server.topStatements)")
         }
         line(1, "probes:\(collectors.probes.isEmpty ? " []" : "")")
         for probe in collectors.probes {
