@@ -7,8 +7,9 @@ set -euo pipefail
 packages=(pkg-config zlib1g-dev libcurl4-openssl-dev libsystemd-dev)
 for option in "$@"; do
   case "$option" in
-    # openssl makes the TLS tests' certificates; the Gunicorn log tests run a real Gunicorn and logrotate.
-    --test) packages+=(openssl gunicorn logrotate python3) ;;
+    # openssl makes the TLS tests' certificates; the Gunicorn log tests run a real Gunicorn and
+    # logrotate, the PostgreSQL tests a real PostgreSQL (started by the tests as user postgres).
+    --test) packages+=(openssl gunicorn logrotate python3 postgresql) ;;
     # mtail runs beside sonde on the same access log (Benchmarks/mtail/compare.sh).
     --bench) packages+=(mtail time python3) ;;
     *) echo "unknown option: $option" >&2; exit 2 ;;
