@@ -13,7 +13,7 @@ enum OpenSSLVersion {
     private typealias GetVersion = @convention(c) (UnsafeRawPointer?) -> UnsafePointer<CChar>?
 
     /// `SSL_get_version`, or nil when no loaded library has it.
-    nonisolated(unsafe) private static let getVersion: GetVersion? = {
+    private static let getVersion: GetVersion? = {
         guard let symbol = dlsym(nil, "SSL_get_version") else { return nil }  // nil: RTLD_DEFAULT
         return unsafeBitCast(symbol, to: GetVersion.self)
     }()
