@@ -5,7 +5,7 @@ import SondeCore
 /// Turns the configuration's `collectors` section into the collectors to run. Each schedule carries
 /// a fingerprint of the settings it was built from, so a reload restarts only what changed.
 ///
-/// Collectors of later issues (probes, billing) are validated by the configuration
+/// Collectors of later issues (billing) are validated by the configuration
 /// already; this build does not run them yet, and `sonde check` says which run.
 public enum CollectorFactory {
     public static func schedules(
@@ -63,6 +63,14 @@ public enum CollectorFactory {
                 intervalMilliseconds: app.intervalMilliseconds,
                 fingerprint: "\(app)"))
         }
+        for probe in collectors.probes {
+            // Its own schedule, `probe:NAME`; the run may last the probe's timeout and a little more.
+            schedules.append(CollectorSchedule(
+                collector: ProbeCollector(settings: try ProbeCollector.Settings(probe)),
+                intervalMilliseconds: probe.intervalMilliseconds,
+                timeoutMilliseconds: min(probe.intervalMilliseconds, probe.timeoutMilliseconds + 1_000),
+                fingerprint: "\(probe)"))
+        }
         return schedules
     }
 
@@ -100,7 +108,6 @@ public enum CollectorFactory {
     /// Names of the configured collectors that this build validates but does not run yet.
     public static func notYetRunning(_ config: SondeConfig) -> [String] {
         var names: [String] = []
-        if !config.collectors.probes.isEmpty { names.append("probes") }
         if config.collectors.billing.enabled { names.append("billing") }
         if !config.rules.files.isEmpty { names.append("rules") }
         return names

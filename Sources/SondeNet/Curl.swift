@@ -60,6 +60,19 @@ enum Curl {
         return code == CURLE_OK ? value : nil
     }
 
+    /// A pointer result (CURLINFO_CERTINFO, CURLINFO_TLS_SSL_PTR); nil when unset or refused.
+    static func getinfoPointer(_ handle: UnsafeMutableRawPointer, _ info: CURLINFO) -> UnsafeRawPointer? {
+        var value = 0  // Written as a `void *`, read by its bit pattern.
+        let code = withUnsafeMutablePointer(to: &value) { curl_easy_getinfo_pointer(handle, info, $0) }
+        return code == CURLE_OK ? UnsafeRawPointer(bitPattern: value) : nil
+    }
+
+    /// A `curl_off_t` result given in microseconds (CURLINFO_*_TIME_T), as seconds; 0 when refused.
+    static func getinfoSeconds(_ handle: UnsafeMutableRawPointer, _ info: CURLINFO) -> Double {
+        guard let microseconds = getinfoLong(handle, info), microseconds > 0 else { return 0 }
+        return Double(microseconds) / 1_000_000
+    }
+
     /// The result of `curl_global_init`, called once per process before the first handle exists.
     /// A global's lazy initialiser runs exactly once even under races (`swift_once`), which is the
     /// thread-safe once-guard libcurl asks for (it is not thread-safe itself before 7.84).

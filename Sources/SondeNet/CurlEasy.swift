@@ -2,37 +2,46 @@
 import Glibc
 #endif
 import CCurl
+import Synchronization
 
 /// One libcurl easy handle set up for one `HTTPRequest`: every option, the header and body
 /// callbacks that collect the response, the result's translation into `HTTPResponse` or
-/// `HTTPError`, and the cleanup. Not thread-safe: one thread drives it from `configure` to `finish`.
+/// `HTTPError`, and the cleanup. Not thread-safe: the submitting task configures it, then only
+/// `CurlMulti`'s thread drives it, from adding it to its multi handle to `finish`, with the
+/// `CURLcode` of its `CURLMSG_DONE` message. The object must outlive the transfer: the callbacks
+/// point at it.
 ///
-/// `HTTPClient` runs it with `curl_easy_perform` on a thread of its own (`perform`); a multi-handle
-/// driver would add `handle` to a `CURLM`, and call `finish` with the `CURLcode` of its
-/// `CURLMSG_DONE` message. The object must outlive the transfer: the callbacks point at it.
-final class CurlEasy {
+/// `@unchecked Sendable` because it crosses threads once, from the submitting task to the driver
+/// thread, through `CurlMulti`'s lock; the only member used from other threads afterwards is the
+/// atomic cancellation flag.
+final class CurlEasy: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
     private let method: String
     private let redactedURL: String
     private let maxBodyBytes: Int
-    private let cancellation: CurlCancellation?
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var headerList: UnsafeMutablePointer<curl_slist>?
     /// CURLOPT_POSTFIELDS is not copied by libcurl: the bytes live here until `deinit`.
     private var requestBody: UnsafeMutableRawBufferPointer?
+    /// Set from any thread by `CurlMulti.cancel`.
+    private let cancelled = Atomic<Bool>(false)
+    private var isHTTPS = false
 
     private var responseHeaders: [String: String] = [:]
     private var responseBody: [UInt8] = []
     private var bodyOverflowed = false
+    /// Read while the connection is up (the first response header): libcurl's TLS pointer is only
+    /// valid during the transfer.
+    private var tlsVersion: String?
+    private var askedTLSVersion = false
 
     /// Nil when libcurl cannot make a handle (out of memory, or `curl_global_init` failed).
-    init?(method: String, redactedURL: String, maxBodyBytes: Int, cancellation: CurlCancellation?) {
+    init?(method: String, redactedURL: String, maxBodyBytes: Int) {
         guard Curl.globalInit == CURLE_OK, let handle = curl_easy_init() else { return nil }
         self.handle = handle
         self.method = method
         self.redactedURL = redactedURL
         self.maxBodyBytes = maxBodyBytes
-        self.cancellation = cancellation
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
@@ -44,21 +53,15 @@ final class CurlEasy {
         errorBuffer.deallocate()
     }
 
-    /// Runs `request` to completion on the calling thread, which it blocks.
-    static func perform(_ request: HTTPRequest, configuration: HTTPClient.Configuration, cancellation: CurlCancellation?) -> Result<HTTPResponse, HTTPError> {
-        guard let easy = CurlEasy(
-            method: request.method, redactedURL: request.redactedURL, maxBodyBytes: configuration.maxResponseBodyBytes, cancellation: cancellation)
-        else {
-            return .failure(HTTPError(
-                kind: .other, url: request.redactedURL,
-                message: "\(request.method) \(request.redactedURL): libcurl could not start (curl_global_init: \(Curl.describe(Curl.globalInit)))"))
-        }
-        do {
-            try easy.configure(request, configuration)
-        } catch {
-            return .failure(error)
-        }
-        return easy.finish(curl_easy_perform(easy.handle))
+    func markCancelled() { cancelled.store(true, ordering: .relaxed) }
+    var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+
+    func cancelledError() -> HTTPError {
+        HTTPError(kind: .cancelled, url: redactedURL, message: "\(method) \(redactedURL): cancelled")
+    }
+
+    func startError(_ why: String) -> HTTPError {
+        HTTPError(kind: .other, url: redactedURL, message: "\(method) \(redactedURL): \(why)")
     }
 
     // MARK: - Options
@@ -73,15 +76,36 @@ final class CurlEasy {
         try set(CURLOPT_URL, request.url)
         try set(CURLOPT_PROTOCOLS_STR, "http,https")
         try set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
-        try set(CURLOPT_FOLLOWLOCATION, configuration.followRedirects ? 1 : 0)
-        try set(CURLOPT_MAXREDIRS, max(0, configuration.maxRedirects))
+        isHTTPS = request.url.utf8.starts(with: "https:".utf8) || request.url.utf8.starts(with: "HTTPS:".utf8)
+        let options = request.options
+        try set(CURLOPT_FOLLOWLOCATION, (options.followRedirects ?? configuration.followRedirects) ? 1 : 0)
+        try set(CURLOPT_MAXREDIRS, max(0, options.maxRedirects ?? configuration.maxRedirects))
         try set(CURLOPT_TIMEOUT_MS, timeout)
         try set(CURLOPT_CONNECTTIMEOUT_MS, connectTimeout)
-        try set(CURLOPT_SSL_VERIFYPEER, 1)
-        try set(CURLOPT_SSL_VERIFYHOST, 2)
+        switch options.ipVersion {
+        case .any: try set(CURLOPT_IPRESOLVE, Int(CURL_IPRESOLVE_WHATEVER))
+        case .v4: try set(CURLOPT_IPRESOLVE, Int(CURL_IPRESOLVE_V4))
+        case .v6: try set(CURLOPT_IPRESOLVE, Int(CURL_IPRESOLVE_V6))
+        }
+        if options.freshConnection {
+            try set(CURLOPT_FRESH_CONNECT, 1)
+            try set(CURLOPT_FORBID_REUSE, 1)
+            try set(CURLOPT_DNS_CACHE_TIMEOUT, 0)
+        }
+        try set(CURLOPT_SSL_VERIFYPEER, options.tls.insecure ? 0 : 1)
+        try set(CURLOPT_SSL_VERIFYHOST, options.tls.insecure ? 0 : 2)
         try set(CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2))
-        if let caBundle = configuration.caBundlePath { try set(CURLOPT_CAINFO, caBundle) }
+        if let caBundle = options.tls.caFile ?? configuration.caBundlePath { try set(CURLOPT_CAINFO, caBundle) }
+        if let certificate = options.tls.clientCertificateFile { try set(CURLOPT_SSLCERT, certificate) }
+        if let key = options.tls.clientKeyFile { try set(CURLOPT_SSLKEY, key) }
+        if options.certificateInfo { try set(CURLOPT_CERTINFO, 1) }
+        // "" asks for every encoding this libcurl decodes; the body handed back is decoded.
+        if options.acceptCompressed { try set(CURLOPT_ACCEPT_ENCODING, "") }
         try set(CURLOPT_USERAGENT, configuration.userAgent)
+        if options.connectOnly {
+            try set(CURLOPT_CONNECT_ONLY, 1)
+            return
+        }
         switch request.proxy ?? configuration.proxy {
         case .environment: break  // libcurl reads *_proxy and NO_PROXY itself when CURLOPT_PROXY is unset.
         case .none: try set(CURLOPT_PROXY, "")
@@ -105,18 +129,6 @@ final class CurlEasy {
         try set(CURLOPT_WRITEDATA, me)
         try set(CURLOPT_HEADERFUNCTION, unsafeBitCast(header, to: UnsafeRawPointer.self))
         try set(CURLOPT_HEADERDATA, me)
-        if cancellation != nil {
-            // Called at least once a second, and on every read or write.
-            let progress: curl_xferinfo_callback = { context, _, _, _, _ in
-                guard let context else { return 0 }
-                let easy = Unmanaged<CurlEasy>.fromOpaque(context).takeUnretainedValue()
-                return easy.cancellation?.isCancelled == true ? 1 : 0
-            }
-            try set(CURLOPT_XFERINFOFUNCTION, unsafeBitCast(progress, to: UnsafeRawPointer.self))
-            try set(CURLOPT_XFERINFODATA, me)
-            try set(CURLOPT_NOPROGRESS, 0)
-        }
-
         var sendsBody = false
         switch request.method {
         case "GET" where request.body.isEmpty:
@@ -205,6 +217,10 @@ final class CurlEasy {
     /// One header line with its CRLF, or a status line (`HTTP/1.1 200 OK`) that starts a response:
     /// a 1xx, a redirect that is followed, or the final one, whose headers are the ones kept.
     private func receiveHeader(_ line: UnsafeRawBufferPointer) -> Int {
+        if isHTTPS && !askedTLSVersion {
+            askedTLSVersion = true
+            tlsVersion = OpenSSLVersion.negotiated(handle)
+        }
         if line.starts(with: "HTTP/".utf8) {
             responseHeaders.removeAll(keepingCapacity: true)
         } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
@@ -230,7 +246,7 @@ final class CurlEasy {
     func finish(_ code: CURLcode) -> Result<HTTPResponse, HTTPError> {
         if code == CURLE_OK {
             let status = Curl.getinfoLong(handle, CURLINFO_RESPONSE_CODE) ?? 0
-            return .success(HTTPResponse(status: status, headers: responseHeaders, body: responseBody))
+            return .success(HTTPResponse(status: status, headers: responseHeaders, body: responseBody, info: transferInfo()))
         }
         let kind = kind(of: code)
         let detail: String
@@ -242,6 +258,47 @@ final class CurlEasy {
             detail = buffer.isEmpty ? Curl.describe(code) : buffer
         }
         return .failure(HTTPError(kind: kind, url: redactedURL, message: "\(method) \(redactedURL): \(detail)", curlCode: Int(code.rawValue)))
+    }
+
+    private func transferInfo() -> HTTPTransferInfo {
+        let timing = HTTPTiming(
+            nameLookup: Curl.getinfoSeconds(handle, CURLINFO_NAMELOOKUP_TIME_T),
+            connect: Curl.getinfoSeconds(handle, CURLINFO_CONNECT_TIME_T),
+            tlsHandshake: Curl.getinfoSeconds(handle, CURLINFO_APPCONNECT_TIME_T),
+            firstByte: Curl.getinfoSeconds(handle, CURLINFO_STARTTRANSFER_TIME_T),
+            total: Curl.getinfoSeconds(handle, CURLINFO_TOTAL_TIME_T),
+            redirect: Curl.getinfoSeconds(handle, CURLINFO_REDIRECT_TIME_T))
+        let httpVersion: String? =
+            switch Curl.getinfoLong(handle, CURLINFO_HTTP_VERSION) ?? 0 {
+            case CURL_HTTP_VERSION_1_0: "1.0"
+            case CURL_HTTP_VERSION_1_1: "1.1"
+            case CURL_HTTP_VERSION_2_0: "2"
+            case CURL_HTTP_VERSION_3: "3"
+            default: nil
+            }
+        return HTTPTransferInfo(
+            timing: timing, httpVersion: httpVersion, tlsVersion: tlsVersion,
+            redirectCount: max(0, Curl.getinfoLong(handle, CURLINFO_REDIRECT_COUNT) ?? 0),
+            earliestCertificateExpiry: CertificateDates.earliestExpiry(certificates: certificateFields()))
+    }
+
+    /// The `name:value` fields libcurl collected for each certificate of the peer's chain
+    /// (CURLOPT_CERTINFO); empty when not asked for or not over TLS.
+    private func certificateFields() -> [[String]] {
+        guard let raw = Curl.getinfoPointer(handle, CURLINFO_CERTINFO) else { return [] }
+        let info = raw.assumingMemoryBound(to: curl_certinfo.self).pointee
+        guard info.num_of_certs > 0, info.num_of_certs <= 64, let lists = info.certinfo else { return [] }
+        var certificates: [[String]] = []
+        for index in 0..<Int(info.num_of_certs) {
+            var fields: [String] = []
+            var node = lists[index]
+            while let current = node {
+                if let data = current.pointee.data { fields.append(String(cString: data)) }
+                node = current.pointee.next
+            }
+            certificates.append(fields)
+        }
+        return certificates
     }
 
     private func kind(of code: CURLcode) -> HTTPError.Kind {
@@ -256,7 +313,6 @@ final class CurlEasy {
             .tls
         case CURLE_FILESIZE_EXCEEDED: .tooLarge
         case CURLE_WRITE_ERROR where bodyOverflowed: .tooLarge
-        case CURLE_ABORTED_BY_CALLBACK where cancellation?.isCancelled == true: .cancelled
         case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL: .invalidRequest
         default: .other
         }

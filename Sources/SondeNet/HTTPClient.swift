@@ -21,11 +21,11 @@ public enum HTTPProxy: Sendable, Equatable {
 /// sonde's HTTP/1.1 and HTTP/2 client, on libcurl: probes, AWS APIs, webhooks, the EC2 metadata
 /// service.
 ///
-/// Each `send` runs one curl easy handle to completion on a thread of its own (never on the
-/// cooperative pool, which blocking I/O would starve) and resumes the calling task when done.
-/// Cancelling the task aborts the transfer within about a second. There is no connection reuse
-/// between requests yet (a later version moves to one curl multi handle; `CurlEasy` holds the
-/// per-request setup both share), no cookies, no automatic retries and no decompression.
+/// Every `send` goes to one libcurl multi handle driven by one dedicated thread (`CurlMulti`), so
+/// any number of requests run at once without blocking each other or the cooperative pool, and
+/// connections are reused between requests (unless a request asks for a fresh one). Cancelling the
+/// task removes its transfer at once. There are no cookies and no automatic retries; gzip and
+/// deflate bodies are decoded (`HTTPRequest.Options.acceptCompressed`).
 ///
 /// Security defaults: TLS peers and host names are verified against the system CA bundle, TLS 1.2
 /// at least; only `http` and `https` URLs; redirects are not followed unless configured; response
@@ -77,31 +77,40 @@ public final class HTTPClient: Sendable {
         if Task.isCancelled {
             throw HTTPError(kind: .cancelled, url: request.redactedURL, message: "\(request.method) \(request.redactedURL): cancelled before it started")
         }
-        let configuration = self.configuration
-        let cancellation = CurlCancellation()
+        guard let easy = CurlEasy(method: request.method, redactedURL: request.redactedURL, maxBodyBytes: configuration.maxResponseBodyBytes) else {
+            throw HTTPError(
+                kind: .other, url: request.redactedURL,
+                message: "\(request.method) \(request.redactedURL): libcurl could not start (curl_global_init: \(Curl.describe(Curl.globalInit)))")
+        }
+        try easy.configure(request, configuration)
+        // Set once the continuation exists; the cancellation handler may run before that.
+        let transfer = Mutex<CurlTransfer?>(nil)
         let result: Result<HTTPResponse, HTTPError> = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPResponse, HTTPError>, Never>) in
-                let started = RequestThread.start {
-                    continuation.resume(returning: CurlEasy.perform(request, configuration: configuration, cancellation: cancellation))
-                }
-                if !started {
-                    continuation.resume(returning: .failure(HTTPError(
-                        kind: .other, url: request.redactedURL,
-                        message: "\(request.method) \(request.redactedURL): cannot start a thread (errno \(errno))")))
-                }
+                let submitted = CurlTransfer(easy: easy, continuation: continuation)
+                transfer.withLock { $0 = submitted }
+                CurlMulti.shared.submit(submitted)
+                // A cancellation that came before `transfer` was set found nothing to cancel.
+                if easy.isCancelled { CurlMulti.shared.cancel(submitted) }
             }
         } onCancel: {
-            cancellation.cancel()
+            easy.markCancelled()
+            if let submitted = transfer.withLock({ $0 }) { CurlMulti.shared.cancel(submitted) }
         }
         return try result.get()
     }
-}
 
-/// Set when the sending task is cancelled; polled by libcurl's progress callback.
-final class CurlCancellation: Sendable {
-    private let flag = Atomic<Bool>(false)
-    func cancel() { flag.store(true, ordering: .relaxed) }
-    var isCancelled: Bool { flag.load(ordering: .relaxed) }
+    /// Opens a TCP connection to `host:port` (a name, an IPv4 address or a bracketed IPv6 one) and
+    /// closes it: what a `tcp://` probe measures. Nothing is sent. Proxies are never used.
+    ///
+    /// - Returns: the timing of the lookup and the connection.
+    /// - Throws: `HTTPError` (`dns`, `connect`, `timeout`…) when no connection was made.
+    public func connect(host: String, port: Int, timeoutMilliseconds: Int64, ipVersion: HTTPRequest.IPVersion = .any) async throws(HTTPError) -> HTTPTransferInfo {
+        var options = HTTPRequest.Options(ipVersion: ipVersion, freshConnection: true, acceptCompressed: false)
+        options.connectOnly = true
+        let request = HTTPRequest(method: "GET", url: "http://\(host):\(port)/", timeoutMilliseconds: timeoutMilliseconds, proxy: HTTPProxy.none, options: options)
+        return try await send(request).info
+    }
 }
 
 /// Starts a detached POSIX thread running one closure: the home of one blocking transfer.

@@ -48,6 +48,14 @@ struct SondeConfigTests {
         ("collectors:\n  host:\n    enabled: maybe", "sonde.yaml:3:14: collectors.host.enabled: expected true or false, found \"maybe\""),
         ("storage: [1, 2]", "sonde.yaml:1:10: storage: expected a mapping, found a list"),
         ("collectors:\n  probes:\n    - {name: a, url: 'ftp://x'}", "sonde.yaml:3:22: collectors.probes[0].url: expected an http://, https:// or tcp:// URL"),
+        ("collectors:\n  probes:\n    - {name: a, url: 'http://x/', interval: 5s, timeout: 5s}", "sonde.yaml:3:58: collectors.probes[0].timeout: the timeout must be below the interval (5s)"),
+        ("collectors:\n  probes:\n    - {name: a, url: 'http://x/', body_must_match: ['ok(']}", "sonde.yaml:3:53: collectors.probes[0].body_must_match[0]: invalid regular expression"),
+        ("collectors:\n  probes:\n    - {name: a, url: 'tcp://db:5432', expect_status: [200]}", "sonde.yaml:3:54: collectors.probes[0].expect_status: does not apply to a tcp:// probe"),
+        ("collectors:\n  probes:\n    - {name: a, url: 'tcp://db'}", "sonde.yaml:3:22: collectors.probes[0].url: expected tcp://host:port"),
+        ("collectors:\n  probes:\n    - {name: a, url: 'http://x/', ip_version: 5}", "sonde.yaml:3:47: collectors.probes[0].ip_version: expected 4, 6 or any, found \"5\""),
+        ("collectors:\n  probes:\n    - {name: a, url: 'http://x/', tls: {insecure: true}}", "sonde.yaml:3:40: collectors.probes[0].tls: tls applies to https:// probes only"),
+        ("collectors:\n  probes:\n    - {name: 'a b', url: 'http://x/'}", "sonde.yaml:3:14: collectors.probes[0].name: a probe name is 1 to 64 letters"),
+        ("collectors:\n  probes:\n    - name: a\n      url: 'http://x/'\n      headers: {'X Y': z}", "sonde.yaml:5:24: collectors.probes[0].headers.X Y: a header name is letters"),
     ])
     func errors(text: String, expected: String) {
         do {
@@ -56,6 +64,48 @@ struct SondeConfigTests {
         } catch {
             #expect(error.description.hasPrefix(expected), "\(error.description)")
         }
+    }
+
+    @Test("every probe key parses; secrets in headers are redacted; the rendering parses back")
+    func probeKeys() throws {
+        let text = """
+            collectors:
+              probes:
+                - name: api
+                  url: https://127.0.0.1:8443/health?full=1
+                  interval: 10s
+                  timeout: 3s
+                  method: POST
+                  headers: {Authorization: Bearer abc, X-Trace: '1'}
+                  body: '{"deep": true}'
+                  expect_status: [200, 204]
+                  body_must_match: ['"status": *"ok"']
+                  body_must_not_match: [degraded]
+                  follow_redirects: false
+                  max_redirects: 3
+                  ip_version: 6
+                  tls: {ca_file: /etc/sonde/ca.pem, client_cert: /etc/sonde/c.pem, client_key: /etc/sonde/k.pem, insecure: false}
+                - {name: db, url: 'tcp://[::1]:5432', interval: 5s}
+            """
+        let config = try parse(text)
+        let api = try #require(config.collectors.probes.first)
+        #expect(api.timeoutMilliseconds == 3_000)
+        #expect(api.method == "POST")
+        #expect(api.headers.map(\.name) == ["Authorization", "X-Trace"])
+        #expect(api.headers.map(\.secret) == [true, false])
+        #expect(api.body == #"{"deep": true}"#)
+        #expect(api.bodyMustMatch == [#""status": *"ok""#])
+        #expect(api.followRedirects == false && api.maxRedirects == 3)
+        #expect(api.ipVersion == .v6)
+        #expect(api.tls == ProbeConfig.TLS(caFile: "/etc/sonde/ca.pem", clientCert: "/etc/sonde/c.pem", clientKey: "/etc/sonde/k.pem", insecure: false))
+        let db = config.collectors.probes[1]
+        #expect(db.isTCP && db.timeoutMilliseconds == 4_500)
+        #expect(TCPTarget(db.url) == TCPTarget("tcp://[::1]:5432"))
+        #expect(TCPTarget(db.url)?.host == "[::1]")
+        let rendered = config.rendered()
+        #expect(!rendered.contains("Bearer abc"))
+        let again = try parse(rendered.replacing("Authorization: <redacted>", with: "Authorization: Bearer abc"))
+        #expect(again == config)
     }
 
     @Test("the rendered configuration redacts secrets and parses back to the same configuration")

@@ -83,13 +83,15 @@ struct AgentCommandTests {
               probes:
                 - name: health
                   url: http://127.0.0.1:8000/health/
+            rules:
+              files: [/etc/sonde/alerts/*.yaml]
             """)
         let good = Sonde.run(["check", "--config", config])
         #expect(good.status == 0, "\(good.stderr)")
         #expect(good.stdout.contains("password: <redacted>"))
         #expect(!good.stdout.contains("very-secret") && !good.stdout.contains("inline@"))
         #expect(good.stdout.contains("max_bytes: 256MiB"))
-        #expect(good.stdout.contains("validated but not run by this build yet: probes"))
+        #expect(good.stdout.contains("validated but not run by this build yet: rules"))
         #expect(good.stdout.contains("statement_timeout: 5s"))
 
         writeFile(config, "collectors:\n  postgres:\n    - name: main\n      dsn: postgres://sonde@db?sslmode=sometimes\n")

@@ -82,7 +82,28 @@ extension SondeConfig {
             line(2, "- name: \(quote(probe.name))")
             line(3, "url: \(quote(Self.redactingUserInfo(probe.url)))")
             line(3, "interval: \(duration(probe.intervalMilliseconds))")
-            line(3, "expect_status: [\(probe.expectStatus.map(String.init).joined(separator: ", "))]")
+            line(3, "timeout: \(duration(probe.timeoutMilliseconds))")
+            line(3, "ip_version: \(probe.ipVersion == .any ? "any" : "'\(probe.ipVersion.rawValue)'")")
+            if probe.isTCP { continue }
+            line(3, "method: \(probe.method)")
+            if !probe.headers.isEmpty {
+                line(3, "headers:")
+                for header in probe.headers { line(4, "\(header.name): \(header.secret ? "<redacted>" : quote(header.value))") }
+            }
+            if let body = probe.body { line(3, "body: \(quote(body))") }
+            line(3, "expect_status: [\(probe.expectStatus.map(String.init).joined(separator: ", "))]\(probe.expectStatus.isEmpty ? "  # any 2xx" : "")")
+            line(3, "body_must_match: [\(probe.bodyMustMatch.map(quote).joined(separator: ", "))]")
+            line(3, "body_must_not_match: [\(probe.bodyMustNotMatch.map(quote).joined(separator: ", "))]")
+            line(3, "follow_redirects: \(probe.followRedirects)")
+            line(3, "max_redirects: \(probe.maxRedirects)")
+            if probe.url.hasPrefix("https://") {
+                var tls: [String] = []
+                if let caFile = probe.tls.caFile { tls.append("ca_file: \(quote(caFile))") }
+                if let cert = probe.tls.clientCert { tls.append("client_cert: \(quote(cert))") }
+                if let key = probe.tls.clientKey { tls.append("client_key: \(quote(key))") }
+                tls.append("insecure: \(probe.tls.insecure)")
+                line(3, "tls: {\(tls.joined(separator: ", "))}")
+            }
         }
         line(1, "billing: {enabled: \(collectors.billing.enabled), interval: \(duration(collectors.billing.intervalMilliseconds))}")
         line(0, "rules:")

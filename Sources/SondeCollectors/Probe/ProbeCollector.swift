@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SondeCore
+import SondeNet
+import Synchronization
+
+/// Checks one target per run, an HTTP(S) exchange or a TCP connection, and reports what it found
+/// (`ProbeMetrics`). Each probe is its own collector (`probe:NAME`) on its own schedule, and every
+/// request goes to the shared libcurl multi-handle thread, so probes never wait for each other.
+///
+/// A failed check is a result (`probe_success` 0 and a counted reason), not an error of the
+/// collector. Every run uses a new connection and a new DNS lookup, so the phases measure what a
+/// new client would see. It does not retry, and it never reads more than `maxBodyBytes` of a body.
+public final class ProbeCollector: Collector {
+    public enum Target: Sendable {
+        case http(HTTPRequest)
+        case tcp(host: String, port: Int, ipVersion: HTTPRequest.IPVersion)
+    }
+
+    public struct Settings: Sendable {
+        public var name: String
+        /// The `target` label: the URL without user-info.
+        public var targetLabel: String
+        public var target: Target
+        public var timeoutMilliseconds: Int64
+        public var expectStatus: [Int] = []
+        public var mustMatch: [ProbeBodyPattern] = []
+        public var mustNotMatch: [ProbeBodyPattern] = []
+
+        public init(name: String, targetLabel: String, target: Target, timeoutMilliseconds: Int64) {
+            self.name = name
+            self.targetLabel = targetLabel
+            self.target = target
+            self.timeoutMilliseconds = timeoutMilliseconds
+        }
+    }
+
+    /// A probe reads at most this much of a body (more fails it with reason `body`).
+    public static let maxBodyBytes = 1 << 20
+
+    public let name: String
+    public let settings: Settings
+    private let client: HTTPClient
+    private let failures = Mutex<[ProbeFailure: UInt64]>([:])
+
+    public init(settings: Settings, client: HTTPClient = HTTPClient(configuration: .init(maxResponseBodyBytes: ProbeCollector.maxBodyBytes))) {
+        self.name = "probe:\(settings.name)"
+        self.settings = settings
+        self.client = client
+    }
+
+    public func collect(into batch: inout MetricBatch) async throws {
+        let outcome = await probe()
+        if let failure = outcome.failure { failures.withLock { $0[failure, default: 0] += 1 } }
+        ProbeMetrics.add(
+            outcome, failures: failures.withLock { $0 }, probe: settings.name, target: settings.targetLabel, nowSeconds: Int64(time(nil)), to: &batch)
+    }
+
+    /// One check, timed from start to end.
+    public func probe() async -> ProbeOutcome {
+        var start = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &start)
+        func elapsed() -> Double {
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            return Double(now.tv_sec - start.tv_sec) + Double(now.tv_nsec - start.tv_nsec) / 1e9
+        }
+        do {
+            switch settings.target {
+            case .http(let request):
+                let response = try await client.send(request)
+                return ProbeOutcome.evaluate(
+                    response, expectStatus: settings.expectStatus, mustMatch: settings.mustMatch, mustNotMatch: settings.mustNotMatch, durationSeconds: elapsed())
+            case .tcp(let host, let port, let ipVersion):
+                let info = try await client.connect(host: host, port: port, timeoutMilliseconds: settings.timeoutMilliseconds, ipVersion: ipVersion)
+                return ProbeOutcome(failure: nil, durationSeconds: elapsed(), info: info)
+            }
+        } catch {
+            return ProbeOutcome(failure: ProbeOutcome.failure(of: error), durationSeconds: elapsed())
+        }
+    }
+}
