@@ -54,6 +54,18 @@ public final class PostgresServer {
         try sql("CREATE EXTENSION pg_stat_statements;", database: "app")
     }
 
+    /// A streaming standby of `primary` (`pg_basebackup -R`), started, on its own port.
+    public init(standbyOf primary: PostgresServer) throws {
+        directory = TestFiles.makeDirectory("sonde-pg-standby")
+        port = TestNetwork.freeLoopbackPort()
+        if getuid() == 0 { TestFiles.run(["chown", "postgres:postgres", directory]) }
+        try check(asServerUser(["pg_basebackup", "-h", primary.directory, "-p", String(primary.port), "-U", "postgres",
+                                "-D", data, "-R", "-X", "stream", "--checkpoint=fast"]), "pg_basebackup")
+        // Later lines win: the copied configuration still names the primary's port and socket.
+        TestFiles.append(data + "/postgresql.conf", "port = \(port)\nunix_socket_directories = '\(directory)'\n")
+        try start()
+    }
+
     /// The server's certificate (with `tls: true`).
     public var certificatePath: String { data + "/server.crt" }
 

@@ -91,6 +91,35 @@ struct PostgresCollectorLiveTests {
         #expect(recovered)
     }
 
+    @Test("replication: the primary reports its standby's lag, the standby its replay delay")
+    func replication() async throws {
+        let primary = try PostgresServer()
+        defer { primary.remove() }
+        let standby = try PostgresServer(standbyOf: primary)
+        defer { standby.remove() }
+        try primary.sql("CREATE TABLE ticks (at timestamptz); INSERT INTO ticks VALUES (now())", database: "app")
+        var primarySamples: [MetricSample] = []
+        var standbySamples: [MetricSample] = []
+        let onPrimary = try collector(primary)
+        let onStandby = try collector(standby)
+        for _ in 0..<20 {
+            try primary.sql("INSERT INTO ticks VALUES (now())", database: "app")
+            usleep(300_000)
+            primarySamples = try await scrape(onPrimary)
+            standbySamples = try await scrape(onStandby)
+            if value(primarySamples, "postgres_replication_standbys") == 1, value(standbySamples, "postgres_replication_replay_delay_seconds") != nil { break }
+        }
+        await onPrimary.shutdown()
+        await onStandby.shutdown()
+        #expect(value(primarySamples, "postgres_replication_standbys") == 1)
+        #expect(value(primarySamples, "postgres_replication_lag_seconds", ["kind": "replay"]) != nil)
+        #expect(value(primarySamples, "postgres_replication_bytes_behind") != nil)
+        #expect(value(standbySamples, "postgres_in_recovery") == 1)
+        #expect((value(standbySamples, "postgres_replication_replay_delay_seconds") ?? -1) >= 0)
+        #expect(value(standbySamples, "postgres_wal_position_bytes") ?? 0 > 0)
+        #expect(!standbySamples.contains { $0.labels.metricName == "sonde_postgres_query_errors_total" }, "\(standbySamples.filter { $0.labels.metricName == "sonde_postgres_query_errors_total" })")
+    }
+
     @Test("md5 authentication; a wrong password is down, not an error")
     func authentication() async throws {
         let server = try PostgresServer()
