@@ -120,6 +120,8 @@ public final class GunicornLogCollector: Collector {
     private func poll<M: LogLineMetrics>(
         _ set: inout LogSet, into metrics: inout M, _ round: Round, batch: inout MetricBatch, problems: inout [String]
     ) {
+        // A log that is not configured writes nothing: no zero worker counters without an error log.
+        guard set.pattern != nil else { return }
         let now = round.now
         let caughtUp = tail(&set, round, problems: &problems) { line in
             metrics.ingest(line, fallbackTime: now)

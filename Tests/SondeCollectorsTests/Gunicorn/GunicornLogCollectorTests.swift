@@ -68,6 +68,8 @@ struct GunicornLogCollectorTests {
         try await collector.collect(into: &second)
         #expect(lastRequests([first, second]) == 7)
         #expect(second.samples.contains { $0.labels.metricName == "sonde_log_files" && $0.value == 3 })
+        // no error log configured: no worker counters at all (not zeros that look like "no timeouts")
+        #expect(!(first.samples + second.samples).contains { $0.labels.metricName.hasPrefix("gunicorn_worker") })
     }
 
     @Test("a damaged checkpoint is reported and the logs are read from their start")
