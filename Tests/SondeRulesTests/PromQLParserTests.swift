@@ -83,7 +83,18 @@ func canonical(_ text: String) throws -> String {
             #expect(try PromQLParser.parse(text) == .number(PromQLNumber(value)), "\(text)")
         }
         #expect(try PromQLParser.parse("NaN") == .number(PromQLNumber(.nan)))
+        #expect(try PromQLParser.parse("99999999999999999999") == .number(PromQLNumber(1e20)))
         #expect(try PromQLParser.parse("nan").valueType == .scalar)
+    }
+
+    /// Prometheus reads integer literals with Go's base-0 `ParseInt`, so a leading zero means octal.
+    @Test func leadingZeroIsOctalAsInPrometheus() throws {
+        #expect(try PromQLParser.parse("010") == .number(PromQLNumber(8)))
+        #expect(try PromQLParser.parse("09") == .number(PromQLNumber(9)))
+        #expect(try PromQLParser.parse("0.5") == .number(PromQLNumber(0.5)))
+        #expect(try PromQLParser.parse("00") == .number(PromQLNumber(0)))
+        #expect(try canonical("0x7FFFFFFFFFFFFFFF") == "9.223372036854776e+18")
+        #expect(parseError("0x8000000000000000") == #"1:1: number "0x8000000000000000" is too large"#)
     }
 
     @Test func strings() throws {
@@ -147,8 +158,11 @@ func canonical(_ text: String) throws -> String {
         #expect(try PromQLParser.parse("time() + x").valueType == .instantVector)
     }
 
-    @Test func trailingCommaInArguments() throws {
-        #expect(try canonical("clamp_min(x, 0,)") == "clamp_min(x, 0)")
+    @Test func trailingCommaIsAnErrorInArgumentsButNotInLabelLists() throws {
+        #expect(parseError("clamp_min(x, 0,)") == "1:15: trailing commas not allowed in function call args")
+        #expect(parseError("topk(5, x,)") == "1:10: trailing commas not allowed in function call args")
+        #expect(try canonical("sum by (a, b,) (x)") == "sum by (a, b) (x)")
+        #expect(try canonical("a + on(a,) b") == "a + on(a) b")
     }
 
     @Test func argumentTypeErrors() {
@@ -213,9 +227,11 @@ func canonical(_ text: String) throws -> String {
         #expect(parseError("topk(x)") == "1:1: wrong number of arguments for aggregate expression provided, expected 2, got 1")
         #expect(parseError("sum(1, x)") == "1:1: wrong number of arguments for aggregate expression provided, expected 1, got 2")
         #expect(parseError("sum by (job) (x) by (a)") == #"1:18: unexpected identifier "by", expected a binary operator or end of input"#)
-        #expect(parseError("sum by (1) (x)") == #"1:9: unexpected number "1", expected a label name"#)
-        #expect(parseError("sum by (a b) (x)") == #"1:11: unexpected identifier "b", expected "," or ")""#)
-        #expect(parseError("sum by (a:b) (x)") == #"1:9: invalid label name "a:b", expected [a-zA-Z_][a-zA-Z0-9_]*"#)
+        #expect(parseError("sum()") == "1:1: no arguments for aggregate expression provided")
+        #expect(parseError("sum by (1) (x)") == #"1:9: unexpected number "1" in grouping opts, expected label"#)
+        #expect(parseError("sum by (a b) (x)") == #"1:11: unexpected identifier "b" in grouping opts, expected "," or ")""#)
+        #expect(parseError("sum by (a:b) (x)") == #"1:9: unexpected identifier "a:b" in grouping opts, expected label"#)
+        #expect(parseError("sum by x (y)") == #"1:8: unexpected identifier "x" in grouping opts, expected "(""#)
         #expect(parseError("sum by (a) x") == #"1:12: unexpected identifier "x", expected "(""#)
     }
 }
@@ -274,8 +290,8 @@ func canonical(_ text: String) throws -> String {
     }
 
     @Test func modifierPlacementErrors() {
-        #expect(parseError("rate(x[5m])[5m]") == "1:1: ranges only allowed for vector selectors")
-        #expect(parseError("(x)[5m]") == "1:1: ranges only allowed for vector selectors")
+        #expect(parseError("rate(x[5m])[5m]") == "1:12: ranges only allowed for vector selectors")
+        #expect(parseError("(x)[5m]") == "1:4: ranges only allowed for vector selectors")
         #expect(parseError("x offset 5m[5m]") == "1:12: no offset modifiers allowed before range")
         #expect(parseError("x offset 5m offset 1m") == "1:13: offset may not be set multiple times")
         #expect(parseError("sum(x) offset 5m") == "1:1: offset modifier must be preceded by an instant vector selector or range vector selector")
@@ -290,7 +306,7 @@ func canonical(_ text: String) throws -> String {
         #expect(parseError("a b") == #"1:3: unexpected identifier "b", expected a binary operator or end of input"#)
         #expect(parseError("rate(x[5m] y)") == #"1:12: unexpected identifier "y", expected "," or ")""#)
         #expect(parseError("a + * b") == #"1:5: unexpected "*", expected an expression"#)
-        #expect(parseError("a + on b") == #"1:8: unexpected identifier "b", expected "(" before a list of label names"#)
+        #expect(parseError("a + on b") == #"1:8: unexpected identifier "b" in grouping opts, expected "(""#)
         #expect(parseError("0x") == #"1:3: unexpected end of input, expected hexadecimal digits after "0x""#)
         #expect(parseError("0x1FFFFFFFFFFFFFFFF") == #"1:1: number "0x1FFFFFFFFFFFFFFFF" is too large"#)
     }

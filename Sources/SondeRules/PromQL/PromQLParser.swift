@@ -115,7 +115,7 @@ public struct PromQLParser {
         case .leftParen:
             _ = try lexer.next()
             let inner = try parseExpression(minimumPrecedence: 0)
-            try expect(.rightParen, "expected a binary operator or \")\"")
+            try expect(.rightParen, ", expected a binary operator or \")\"")
             return Parsed(expr: .parenthesized(inner.expr), start: start, depth: inner.depth + 1)
         case .leftBrace:
             return try parseSelector()
@@ -150,7 +150,7 @@ public struct PromQLParser {
             let token = try lexer.peek()
             if token.kind == .leftBracket {
                 guard case .vectorSelector(let vector) = result.expr else {
-                    throw error(at: result.start, "ranges only allowed for vector selectors")
+                    throw error(at: token, "ranges only allowed for vector selectors")
                 }
                 if hasOffset {
                     throw error(at: token, "no offset modifiers allowed before range")
@@ -240,6 +240,9 @@ public struct PromQLParser {
             grouping = try parseAggregationGrouping()
         }
         let expected = op.takesParameter ? 2 : 1
+        if arguments.isEmpty {
+            throw error(at: nameToken, "no arguments for aggregate expression provided")
+        }
         guard arguments.count == expected else {
             throw error(
                 at: nameToken,
@@ -264,9 +267,9 @@ public struct PromQLParser {
         return nil
     }
 
-    /// `( expr, expr, … )` with an optional trailing comma.
+    /// `( expr, expr, … )`; unlike label lists, a trailing comma is an error here, as in Prometheus.
     private mutating func parseArguments() throws(ParseError) -> [Parsed] {
-        try expect(.leftParen, "expected \"(\"")
+        try expect(.leftParen, ", expected \"(\"")
         var arguments: [Parsed] = []
         if try lexer.peek().kind == .rightParen {
             _ = try lexer.next()
@@ -280,8 +283,7 @@ public struct PromQLParser {
                 return arguments
             case .comma:
                 if try lexer.peek().kind == .rightParen {
-                    _ = try lexer.next()
-                    return arguments
+                    throw error(at: separator, "trailing commas not allowed in function call args")
                 }
             default:
                 throw error(at: separator, "unexpected \(separator.errorDescription), expected \",\" or \")\"")
@@ -386,28 +388,26 @@ public struct PromQLParser {
 
     // MARK: - Tokens
 
-    /// `( name, name, … )` with an optional trailing comma; keywords are fine as label names.
+    /// `( name, name, … )` with an optional trailing comma, after `by`, `without`, `on`, `ignoring`,
+    /// `group_left` or `group_right`; keywords are fine as label names. Messages are Prometheus'.
     private mutating func parseLabelList() throws(ParseError) -> [String] {
-        try expect(.leftParen, "expected \"(\" before a list of label names")
+        try expect(.leftParen, " in grouping opts, expected \"(\"")
         var labels: [String] = []
         while true {
             let token = try lexer.next()
             switch token.kind {
             case .rightParen:
                 return labels
-            case .identifier:
-                guard MetricNames.isValidLabelName(token.text) else {
-                    throw error(at: token, "invalid label name \(ByteText.quote(Array(token.text.utf8))), expected [a-zA-Z_][a-zA-Z0-9_]*")
-                }
+            case .identifier where MetricNames.isValidLabelName(token.text):
                 labels.append(token.text)
             default:
-                throw error(at: token, "unexpected \(token.errorDescription), expected a label name")
+                throw error(at: token, "unexpected \(token.errorDescription) in grouping opts, expected label")
             }
             let separator = try lexer.next()
             switch separator.kind {
             case .rightParen: return labels
             case .comma: continue
-            default: throw error(at: separator, "unexpected \(separator.errorDescription), expected \",\" or \")\"")
+            default: throw error(at: separator, "unexpected \(separator.errorDescription) in grouping opts, expected \",\" or \")\"")
             }
         }
     }
@@ -426,13 +426,21 @@ public struct PromQLParser {
         }
     }
 
+    /// Prometheus reads integers with Go's `strconv.ParseInt(text, 0, 64)` before trying a float, so
+    /// `0x1F` is hexadecimal and, surprisingly, `010` is octal (8) while `09` is 9. Kept for fidelity:
+    /// a rule copied from Prometheus must mean the same here.
     private func parseNumber(_ token: PromQLToken) throws(ParseError) -> Double {
         let text = token.text
         if text.hasPrefix("0x") || text.hasPrefix("0X") {
-            guard let value = UInt64(text.dropFirst(2), radix: 16) else {
+            guard let value = Int64(text.dropFirst(2), radix: 16) else {
                 throw error(at: token, "number \(ByteText.quote(Array(text.utf8))) is too large")
             }
             return Double(value)
+        }
+        if text.count > 1, text.hasPrefix("0"), text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "7") }),
+            let octal = Int64(text.dropFirst(), radix: 8)
+        {
+            return Double(octal)
         }
         guard let value = Double(text) else {
             throw error(at: token, "invalid number \(ByteText.quote(Array(text.utf8)))")
@@ -451,10 +459,12 @@ public struct PromQLParser {
         return true
     }
 
+    /// Consumes a token of `kind`, else fails with "unexpected <token>" followed by `expectation`
+    /// (", expected …" or " in grouping opts, expected …").
     private mutating func expect(_ kind: PromQLToken.Kind, _ expectation: String) throws(ParseError) {
         let token = try lexer.next()
         guard token.kind == kind else {
-            throw error(at: token, "unexpected \(token.errorDescription), \(expectation)")
+            throw error(at: token, "unexpected \(token.errorDescription)\(expectation)")
         }
     }
 
