@@ -269,8 +269,8 @@ func canonical(_ text: String) throws -> String {
         #expect(parseError("1 + on(a) x") == "1:1: vector matching only allowed between instant vectors")
         #expect(parseError("a and on(x) group_left b") == #"1:1: no grouping allowed for "and" operation"#)
         #expect(parseError("a + on(x) group_left(x) b") == #"1:1: label "x" must not occur in ON and GROUP clause at once"#)
-        #expect(parseError("-x[5m]") == "1:1: unary expression only allowed on expressions of type scalar or instant vector")
-        #expect(parseError(#"-"a""#) == "1:1: unary expression only allowed on expressions of type scalar or instant vector")
+        #expect(parseError("-x[5m]") == #"1:1: unary expression only allowed on expressions of type scalar or instant vector, got "range vector""#)
+        #expect(parseError(#"-"a""#) == #"1:1: unary expression only allowed on expressions of type scalar or instant vector, got "string""#)
     }
 
     @Test func nestedErrorsPointIntoTheExpression() {

@@ -97,7 +97,7 @@ public struct PromQLParser {
         }
         let type = operand.expr.valueType
         guard type == .scalar || type == .instantVector else {
-            throw error(at: token, "unary expression only allowed on expressions of type scalar or instant vector")
+            throw error(at: token, "unary expression only allowed on expressions of type scalar or instant vector, got \"\(type.rawValue)\"")
         }
         return Parsed(expr: .unary(op, operand.expr), start: token.range.lowerBound, depth: operand.depth + 1)
     }
