@@ -273,6 +273,12 @@ func canonical(_ text: String) throws -> String {
         #expect(parseError(#"-"a""#) == #"1:1: unary expression only allowed on expressions of type scalar or instant vector, got "string""#)
     }
 
+    @Test func errorsNameTheFile() {
+        #expect(throws: ParseError(file: "rules.yaml", line: 1, column: 6, message: #"expected type range vector in call to function "rate", got instant vector"#)) {
+            try PromQLParser.parse("rate(x)", fileName: "rules.yaml")
+        }
+    }
+
     @Test func nestedErrorsPointIntoTheExpression() {
         #expect(parseError("sum(rate(x[5m])) / on(job) rate(y)") == #"1:33: expected type range vector in call to function "rate", got instant vector"#)
         #expect(parseError("a +\n  rate(b)") == #"2:8: expected type range vector in call to function "rate", got instant vector"#)
@@ -354,6 +360,24 @@ func canonical(_ text: String) throws -> String {
         #expect(parseError(tooDeep) == "1:257: expression nested too deeply: more than 256 levels")
         let hostile = String(repeating: "(", count: 100_000)
         #expect(parseError(hostile) == "1:257: expression nested too deeply: more than 256 levels")
+    }
+
+    /// The deepest accepted tree of each recursive form parses without exhausting the test thread's stack.
+    @Test func deepestValidNestingOfEachFormParses() throws {
+        let levelsAboveTheLeaf = PromQLParser.maximumDepth - 1
+        // Each repetition of `open` adds `levels` tree levels: `-(` is a unary node and a parenthesis.
+        let forms: [(open: String, levels: Int)] = [
+            ("abs(", 1), ("sum(", 1), ("topk(1, ", 1), ("sum by (a) (", 1), ("-(", 2), ("x + (", 2),
+        ]
+        for form in forms {
+            let count = levelsAboveTheLeaf / form.levels
+            let text = String(repeating: form.open, count: count) + "x" + String(repeating: ")", count: count)
+            #expect(try PromQLParser.parse(text).valueType == .instantVector, "\(form.open)")
+        }
+        // A right-associative chain of n terms is n levels deep.
+        let power = Array(repeating: "2", count: PromQLParser.maximumDepth).joined(separator: " ^ ")
+        #expect(try PromQLParser.parse(power).valueType == .scalar)
+        #expect(parseError(power + " ^ 2") != nil)
     }
 
     @Test func deepUnaryAndCallsAreLimited() {
