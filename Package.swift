@@ -54,6 +54,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // The expression language and, later, recording/alerting rules; for now the PromQL parser.
+        .target(name: "SondeRules", dependencies: ["SondeCore"]),
         .target(
             name: "SondeAgent",
             dependencies: [
@@ -90,6 +92,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SondeNetTests", dependencies: ["SondeNet", "SondeCore", "SondeTestSupport"]),
+        .testTarget(name: "SondeRulesTests", dependencies: ["SondeRules", "SondeCore", "SondeTestSupport"]),
         .testTarget(name: "SondeAgentTests", dependencies: ["SondeAgent", "SondeStore", "SondeCollectors", "SondeCore"]),
         // Runs the built `sonde` binary as a user would.
         .testTarget(name: "sondeTests", dependencies: ["sonde", "SondeTestSupport"]),
