@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SondeCore", targets: ["SondeCore"]),
         .library(name: "SondeStore", targets: ["SondeStore"]),
         .library(name: "SondeCollectors", targets: ["SondeCollectors"]),
+        .library(name: "SondeRules", targets: ["SondeRules"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
