@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "sonde",
             dependencies: [
-                "SondeCore", "SondeStore", "SondeCollectors", "SondeAgent",
+                "SondeCore", "SondeStore", "SondeCollectors", "SondeRules", "SondeAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -175,17 +175,7 @@ struct ConfigContext: Sendable {
     }
 
     static func readWholeFile(_ path: String) throws -> String {
-        guard let file = fopen(path, "rb") else { throw SondeError(.io, "\(String(cString: strerror(errno)))") }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count <= 0 { break }
-            bytes.append(contentsOf: buffer[0..<count])
-            if bytes.count > 16 << 20 { throw SondeError(.limit, "larger than 16 MiB") }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        try TextFile.read(path)
     }
 }
 
@@ -217,4 +207,21 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// Reads a configuration-sized text file (configuration, rule files): at most 16 MiB.
+public enum TextFile {
+    public static func read(_ path: String) throws(SondeError) -> String {
+        guard let file = fopen(path, "rb") else { throw SondeError(.io, "\(String(cString: strerror(errno)))") }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count <= 0 { break }
+            bytes.append(contentsOf: buffer[0..<count])
+            if bytes.count > 16 << 20 { throw SondeError(.limit, "larger than 16 MiB") }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }

@@ -1,0 +1,110 @@
+import SondeCore
+import SondeRules
+import Testing
+
+@Suite("Rule files")
+struct RuleFileTests {
+    @Test("a Prometheus rule file: groups, recording and alerting rules, durations, labels, annotations")
+    func valid() throws {
+        let file = try RuleFile.parse("""
+            groups:
+              - name: host
+                interval: 30s
+                rules:
+                  - record: instance:cpu:rate5m
+                    expr: sum by (instance) (rate(node_cpu_seconds_total{mode!="idle"}[5m]))
+                  - alert: HighCPU
+                    expr: host_cpu_utilization_percent > 80
+                    for: 5m
+                    keep_firing_for: 1m
+                    labels: {severity: warning}
+                    annotations:
+                      summary: 'CPU at {{ $value }}% on {{ $labels.instance }}'
+              - name: empty
+                rules: []
+            """, path: "host.yaml")
+        #expect(file.groups.map(\.name) == ["host", "empty"])
+        #expect(file.groups[0].intervalMilliseconds == 30_000)
+        let rules = file.groups[0].rules
+        #expect(rules.map(\.name) == ["instance:cpu:rate5m", "HighCPU"])
+        guard case .alerting(_, let forDuration, let keepFiring, let annotations) = rules[1].kind else {
+            Issue.record("not an alert")
+            return
+        }
+        #expect(forDuration == 300_000 && keepFiring == 60_000)
+        #expect(annotations["summary"] == "CPU at {{ $value }}% on {{ $labels.instance }}")
+        #expect(rules[1].labels == ["severity": "warning"])
+        #expect(rules[1].position.line == 7)
+    }
+
+    @Test("every problem is reported with file, line, column and rule")
+    func problems() {
+        let text = """
+            groups:
+              - name: a
+                rules:
+                  - alert: Broken
+                    expr: rate(http_requests_total) > 1
+                  - record: bad-name
+                    expr: up
+                    for: 5m
+                  - expr: up
+                  - alert: X
+                    record: y
+                    expr: up
+                  - alert: Dur
+                    expr: up == 0
+                    for: soon
+                    labels: {1bad: x}
+                    severity: high
+              - name: a
+            """
+        do {
+            _ = try RuleFile.parse(text, path: "r.yaml")
+            Issue.record("accepted a broken file")
+        } catch {
+            let messages = error.errors.map(\.description)
+            let expected = [
+                #"r.yaml:5:20: group "a", rule 1 (Broken): expr: expected type range vector in call to function "rate", got instant vector"#,
+                "r.yaml:6:17: group \"a\", rule 2 (bad-name): invalid recording rule name: bad-name",
+                "r.yaml:8:14: group \"a\", rule 2 (bad-name): invalid field 'for' in recording rule",
+                "r.yaml:9:9: group \"a\", rule 3: one of 'record' or 'alert' must be set",
+                "r.yaml:10:9: group \"a\", rule 4 (y): only one of 'record' and 'alert' must be set",
+                "r.yaml:17:9: a rule: unknown field \"severity\"",
+                "r.yaml:15:14: group \"a\", rule 5 (Dur): for: invalid duration \"soon\"",
+                "r.yaml:16:18: group \"a\", rule 5 (Dur): labels: invalid label name \"1bad\"",
+                "r.yaml:18:5: groupname: \"a\" is repeated in the same file",
+            ]
+            for message in expected {
+                #expect(messages.contains { $0.hasPrefix(message) }, "missing: \(message)\nin:\n\(messages.joined(separator: "\n"))")
+            }
+        }
+    }
+
+    @Test("a multi-line expression's error names the line inside the block")
+    func blockScalar() {
+        let text = """
+            groups:
+              - name: a
+                rules:
+                  - alert: Multi
+                    expr: |
+                      sum(rate(x[5m]))
+                        / sum(rate(y))
+            """
+        do {
+            _ = try RuleFile.parse(text, path: "m.yaml")
+            Issue.record("accepted a broken expression")
+        } catch {
+            #expect(error.errors.count == 1)
+            #expect(error.errors.first?.line == 7, "\(error)")
+        }
+    }
+
+    @Test("not a rule file: a clear error, no crash")
+    func garbage() {
+        for text in ["groups: 5", "[1, 2]", "groups:\n  - rules: {a: b}", ": : :", "groups:\n  - name: x\n    rules:\n      - 7"] {
+            #expect(throws: RuleFileErrors.self, "\(text)") { try RuleFile.parse(text) }
+        }
+    }
+}
