@@ -20,7 +20,7 @@ struct CollectorRunner: Sendable {
     /// Per-runner state shared with abandoned runs.
     private final class State: Sendable {
         let busy = Mutex(false)
-        let refs = Mutex<[Labels: SeriesRef]>([:])
+        let refs = Mutex(SeriesRefCache())
         let errors = Mutex(0)
         let timeouts = Mutex(0)
         let lastError = Mutex<String?>(nil)
@@ -129,15 +129,8 @@ struct CollectorRunner: Sendable {
         var samples = SampleBatch()
         state.refs.withLock { refs in
             for sample in batch.samples {
-                let ref: SeriesRef
-                if let known = refs[sample.labels] {
-                    ref = known
-                } else if let created = store.seriesRef(sample.labels) {
-                    refs[sample.labels] = created
-                    ref = created
-                } else {
-                    continue  // rejected (limit): counted by the store
-                }
+                // Rejected series (a limit) are counted by the store.
+                guard let ref = refs.ref(for: sample.labels, in: store) else { continue }
                 samples.add(ref, timestamp: sample.timestamp ?? instant, value: sample.value)
             }
         }

@@ -110,22 +110,13 @@ public struct LogImport {
     /// Appends samples through cached series references.
     private struct SampleWriter {
         let store: Store
-        var refs: [Labels: SeriesRef] = [:]
+        var refs = SeriesRefCache()
 
         mutating func write(_ samples: [MetricSample], summary: inout Summary) {
             guard !samples.isEmpty else { return }
             var batch = SampleBatch()
             for sample in samples {
-                guard let time = sample.timestamp, time > 0 else { continue }
-                let ref: SeriesRef
-                if let known = refs[sample.labels] {
-                    ref = known
-                } else if let created = store.seriesRef(sample.labels) {
-                    refs[sample.labels] = created
-                    ref = created
-                } else {
-                    continue
-                }
+                guard let time = sample.timestamp, time > 0, let ref = refs.ref(for: sample.labels, in: store) else { continue }
                 batch.add(ref, timestamp: time, value: sample.value)
                 summary.samples += 1
                 summary.firstTimestamp = min(summary.firstTimestamp ?? time, time)

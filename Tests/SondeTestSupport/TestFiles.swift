@@ -55,3 +55,55 @@ public enum TestFiles {
         run(["rm", "-rf", path])
     }
 }
+
+/// A child process (found in PATH) running in the background, its output in a file.
+///
+/// The test runner's threads block some signals, and a spawned child inherits that mask: the child
+/// gets a clear mask and default handlers, so it receives SIGTERM and SIGUSR1 (reopen your log) as a
+/// real service does.
+public final class ChildProcess {
+    public let pid: pid_t
+    private var finished = false
+
+    public init(_ arguments: [String], output: String) {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGUSR1, SIGHUP, SIGINT] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let result = posix_spawnp(&child, arguments[0], &actions, &attributes, argv, environ)
+        posix_spawn_file_actions_destroy(&actions)
+        posix_spawnattr_destroy(&attributes)
+        precondition(result == 0, "cannot start \(arguments[0]): \(result)")
+        pid = child
+    }
+
+    /// Waits for the child to end by itself.
+    public func wait() {
+        guard !finished else { return }
+        finished = true
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+
+    /// Sends SIGTERM and waits.
+    public func stop() {
+        guard !finished else { return }
+        kill(pid, SIGTERM)
+        wait()
+    }
+
+    deinit { stop() }
+}

@@ -82,7 +82,7 @@ struct GunicornLogTests {
         let data = dir + "/data"
         writeFile(dir + "/writer.py", Self.writer)
         writeFile(dir + "/sonde.yaml", Self.config(app: "rot", accessLog: log))
-        let writer = Spawned(["python3", dir + "/writer.py", log, dir + "/ledger", "400"], output: dir + "/writer.out")
+        let writer = ChildProcess(["python3", dir + "/writer.py", log, dir + "/ledger", "400"], output: dir + "/writer.out")
         usleep(500_000)
         var agent = Sonde.start(["run", "--config", dir + "/sonde.yaml", "--data-dir", data])
         usleep(2_000_000)
@@ -245,7 +245,7 @@ struct GunicornLogTests {
         writeFile(dir + "/sonde.yaml", Self.config(app: "shop", accessLog: access, errorLog: errors))
         let agent = Sonde.start(["run", "--config", dir + "/sonde.yaml", "--data-dir", data])
         let port = TestNetwork.freeLoopbackPort()
-        let gunicorn = Spawned([
+        let gunicorn = ChildProcess([
             "/usr/bin/gunicorn", "--bind", "127.0.0.1:\(port)", "--workers", "2", "--timeout", "2",
             "--access-logfile", access, "--error-logfile", errors, "--access-logformat", Self.format,
             "--chdir", dir, "app:application",
@@ -292,49 +292,6 @@ struct GunicornLogTests {
         }
         #expect(occurrences("WORKER TIMEOUT") >= 1 && occurrences("Traceback (most recent call last)") >= 3)
     }
-}
-
-/// A child process (found in PATH) with its output in a file; `stop()` sends SIGTERM and waits.
-final class Spawned {
-    let pid: pid_t
-    private var stopped = false
-
-    init(_ arguments: [String], output: String) {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // The test runner's threads block some signals, and a spawned child inherits that mask:
-        // the child must get SIGTERM and SIGUSR1 (reopen your log) like a real service does.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGUSR1, SIGHUP, SIGINT] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var child: pid_t = 0
-        let result = posix_spawnp(&child, arguments[0], &actions, &attributes, argv, environ)
-        posix_spawn_file_actions_destroy(&actions)
-        posix_spawnattr_destroy(&attributes)
-        precondition(result == 0, "cannot start \(arguments[0]): \(result)")
-        pid = child
-    }
-
-    func stop() {
-        guard !stopped else { return }
-        stopped = true
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-    }
-
-    deinit { stop() }
 }
 
 /// Series read back with `sonde query --format csv`.

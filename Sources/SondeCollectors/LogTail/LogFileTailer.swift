@@ -110,10 +110,7 @@ public final class LogFileTailer {
             case .seekStart:
                 framer.reset()
             case .flushCarried:
-                counters.tooLongLines += UInt64(framer.flush { bytes in
-                    counters.lines += 1
-                    line(bytes)
-                })
+                flushFramer(line: line)
             case .persist(let saved):
                 position = saved
             case .countTruncation:
@@ -204,13 +201,7 @@ public final class LogFileTailer {
             }
             return .readCompleted(bytesRead: 0, carriedBytes: framer.carriedBytes, tooLongLines: 0)
         }
-        counters.bytesRead += UInt64(count)
-        let tooLong = buffer.withUnsafeBytes { raw in
-            framer.feed(UnsafeRawBufferPointer(rebasing: raw[0..<count])) { bytes in
-                counters.lines += 1
-                line(bytes)
-            }
-        }
+        let tooLong = feedFramer(count, line: line)
         return .readCompleted(bytesRead: UInt64(count), carriedBytes: framer.carriedBytes, tooLongLines: tooLong)
     }
 
@@ -236,19 +227,29 @@ public final class LogFileTailer {
             while true {
                 let count = try reader.read(into: &buffer)
                 if count == 0 { break }
-                counters.bytesRead += UInt64(count)
-                counters.tooLongLines += UInt64(buffer.withUnsafeBytes { raw in
-                    framer.feed(UnsafeRawBufferPointer(rebasing: raw[0..<count])) { bytes in
-                        counters.lines += 1
-                        line(bytes)
-                    }
-                })
+                counters.tooLongLines += UInt64(feedFramer(count, line: line))
             }
         } catch {
             // A damaged .gz: its good part was read; the rest is lost, and said so.
             counters.readErrors += 1
             lastError = error.message
         }
+        flushFramer(line: line)
+    }
+
+    /// Hands the first `count` bytes of the buffer to the framer; returns the too-long lines it completed.
+    private func feedFramer(_ count: Int, line: (UnsafeRawBufferPointer) -> Void) -> Int {
+        counters.bytesRead += UInt64(count)
+        return buffer.withUnsafeBytes { raw in
+            framer.feed(UnsafeRawBufferPointer(rebasing: raw[0..<count])) { bytes in
+                counters.lines += 1
+                line(bytes)
+            }
+        }
+    }
+
+    /// A file's unterminated last line, handed on (or counted too long).
+    private func flushFramer(line: (UnsafeRawBufferPointer) -> Void) {
         counters.tooLongLines += UInt64(framer.flush { bytes in
             counters.lines += 1
             line(bytes)

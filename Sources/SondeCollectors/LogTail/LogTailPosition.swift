@@ -1,3 +1,4 @@
+import CZlib
 import SondeCore
 
 /// A file's identity: `st_dev` and `st_ino`. A rename keeps it; a new file (create, recreate) gets a new one.
@@ -75,17 +76,12 @@ public struct TailPosition: Sendable, Hashable {
     }
 }
 
-/// CRC-32 (IEEE 802.3, reflected, as zlib) for the position file.
+/// CRC-32 (IEEE 802.3) of the tail position and checkpoint files, by zlib.
 enum LogTailCRC32 {
-    private static let table: [UInt32] = (0..<256).map { n in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
-
     static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for b in bytes { crc = table[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8) }
-        return crc ^ 0xFFFF_FFFF
+        let contiguous = Array(bytes)
+        return contiguous.withUnsafeBytes { raw in
+            UInt32(crc32(0, raw.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt(raw.count)))
+        }
     }
 }

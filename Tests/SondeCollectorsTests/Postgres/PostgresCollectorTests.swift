@@ -64,10 +64,10 @@ struct PostgresCollectorLiveTests {
         #expect(afterLoad.contains { $0.labels.metricName == "postgres_statement_time_seconds_total" && $0.labels["queryid"] != nil })
 
         // a transaction holding a lock, another one waiting for it
-        let holder = TestProcess(server.client("psql", ["-X", "-d", "app", "-c",
-            "BEGIN; LOCK TABLE pgbench_branches IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;"]))
+        let holder = ChildProcess(server.client("psql", ["-X", "-d", "app", "-c",
+            "BEGIN; LOCK TABLE pgbench_branches IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;"]), output: server.directory + "/holder.out")
         usleep(700_000)
-        let waiter = TestProcess(server.client("psql", ["-X", "-d", "app", "-c", "SELECT count(*) FROM pgbench_branches;"]))
+        let waiter = ChildProcess(server.client("psql", ["-X", "-d", "app", "-c", "SELECT count(*) FROM pgbench_branches;"]), output: server.directory + "/waiter.out")
         usleep(1_000_000)
         let locked = try await scrape(collector)
         #expect(value(locked, "postgres_lock_waiting_sessions") ?? 0 >= 1)
@@ -150,32 +150,6 @@ struct PostgresCollectorLiveTests {
         defer { sslOff.remove() }
         let required = try collector(sslOff, query: "sslmode=require")
         #expect(value(try await scrape(required), "postgres_up") == 0, "require must not fall back to plain text")
-    }
-}
-
-/// A child process run in the background (found in PATH).
-final class TestProcess {
-    let pid: pid_t
-
-    init(_ arguments: [String]) {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var child: pid_t = 0
-        let result = posix_spawnp(&child, arguments[0], nil, &attributes, argv, environ)
-        posix_spawnattr_destroy(&attributes)
-        precondition(result == 0, "cannot start \(arguments[0])")
-        pid = child
-    }
-
-    func wait() {
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
     }
 }
 
