@@ -70,6 +70,9 @@ actor PostgresSession {
         var sink = PostgresMetricSink(server: settings.name)
         let started = ContinuousClock.now
         let up = await scrapeConnected(into: &sink)
+        // A run the scheduler abandoned (it overran its timeout) is not news about the server: its
+        // samples are dropped, and the next run decides whether the server is up.
+        if Task.isCancelled { return sink.batch }
         sink.add("postgres_up", up ? 1 : 0)
         sink.add("sonde_postgres_scrape_duration_seconds", seconds(ContinuousClock.now - started))
         sink.add("sonde_postgres_connects_total", Double(connects))
@@ -121,7 +124,7 @@ actor PostgresSession {
             return true
         } catch {
             lastFailure = Self.describe(error)
-            await dropConnection()
+            await dropConnection(backingOff: !Task.isCancelled)
             return false
         }
     }
@@ -141,6 +144,8 @@ actor PostgresSession {
             retryAt = nil
             return opened
         } catch {
+            // Cancelled by the scheduler's timeout: not a failure of the server; try again next run.
+            if Task.isCancelled { return nil }
             connectFailures += 1
             lastFailure = Self.describe(error)
             retryAt = ContinuousClock.now + backoff
@@ -149,9 +154,10 @@ actor PostgresSession {
         }
     }
 
-    private func dropConnection() async {
+    private func dropConnection(backingOff: Bool) async {
         if let connection { try? await connection.close() }
         connection = nil
+        guard backingOff else { return }
         retryAt = ContinuousClock.now + backoff
         backoff = min(backoff * 2, .seconds(60))
     }
