@@ -55,8 +55,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        // The expression language and, later, recording/alerting rules; for now the PromQL parser.
-        .target(name: "SondeRules", dependencies: ["SondeCore"]),
+        // The expression language (parser and evaluator over the store), recording and alerting rules.
+        .target(name: "SondeRules", dependencies: ["SondeCore", "SondeStore"]),
         .target(
             name: "SondeAgent",
             dependencies: [
@@ -93,7 +93,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SondeNetTests", dependencies: ["SondeNet", "SondeCore", "SondeTestSupport"]),
-        .testTarget(name: "SondeRulesTests", dependencies: ["SondeRules", "SondeCore", "SondeTestSupport"]),
+        .testTarget(name: "SondeRulesTests", dependencies: ["SondeRules", "SondeCore", "SondeStore", "SondeTestSupport"]),
         .testTarget(name: "SondeAgentTests", dependencies: ["SondeAgent", "SondeStore", "SondeCollectors", "SondeCore"]),
         // Runs the built `sonde` binary as a user would.
         .testTarget(name: "sondeTests", dependencies: ["sonde", "SondeTestSupport"]),

@@ -117,27 +117,6 @@ public struct LogCheckpointFile: Sendable {
         var crc = CheckpointWriter()
         crc.u32(LogTailCRC32.checksum(bytes))
         bytes += crc.bytes
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw SondeError(.io, "cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                let message = String(cString: strerror(errno))
-                close(fd)
-                unlink(temporary)
-                throw SondeError(.io, "cannot write \(temporary): \(message)")
-            }
-            written += n
-        }
-        let synced = fdatasync(fd) == 0
-        close(fd)
-        guard synced, rename(temporary, path) == 0 else {
-            let message = String(cString: strerror(errno))
-            unlink(temporary)
-            throw SondeError(.io, "cannot save \(path): \(message)")
-        }
+        try AtomicFile.replace(path, with: bytes)
     }
 }

@@ -1,22 +1,27 @@
 import ArgumentParser
 import SondeCore
+import SondeRules
 import SondeStore
 
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "Read series from the store: raw samples, or values at step-aligned instants.",
+        abstract: "Evaluate a PromQL expression against the store, or read a series' raw samples.",
         discussion: """
-            SELECTOR is a Prometheus series selector: name{a="x",b=~"re.*",c!="y",d!~"z"}.
+            EXPR is a PromQL expression (the subset in docs/rules.md): node_load1, rate(x[5m]),
+            sum by (status_class) (rate(gunicorn_requests_total[5m])) ...
             T is RFC 3339 (2026-11-22T07:00:00Z), unix seconds (1795331271.5), now, or relative to now (-1h, now-30m).
-            Without --step every stored sample in the range is printed; with it, the value at each step
-            (the latest sample within 5 minutes, as Prometheus does). The tier is chosen from range and
-            step unless --tier names one.
+
+            Three forms:
+              an instant query at --time (default now): each series' value, as Prometheus' /api/v1/query;
+              a range query with --start and --step: the value at each step, as /api/v1/query_range;
+              a plain series selector with --start and no --step: every stored sample in the range.
+            The tier is chosen from range and step unless --tier names one.
 
             Examples:
-              sonde query node_load1 --start -15m
+              sonde query 'rate(node_cpu_seconds_total{mode="idle"}[5m])'
               sonde query 'node_cpu_seconds_total{mode="idle",cpu="0"}' --start now-24h --step 1m --format csv
-              sonde query 'up{job=~"node|postgres"}' --start 2026-11-01T00:00:00Z --end now --step 1h --format json
+              sonde query node_load1 --start -15m
             """
     )
 
@@ -24,10 +29,13 @@ struct QueryCommand: ParsableCommand {
 
     @OptionGroup var data: DataDirOption
 
-    @Argument(help: "A series selector.")
-    var selector: String
+    @Argument(help: "A PromQL expression, or a series selector.")
+    var expression: String
 
     // `.unconditional`: relative times start with "-" (`--start -1h`) and must not be read as flags.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Time of an instant query (default now).", valueName: "T"))
+    var time: String?
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Start of the range (default: 1 hour before --end).", valueName: "T"))
     var start: String?
 
@@ -45,28 +53,11 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         let now = Store.now()
-        let parsedSelector: SeriesSelector
-        let endMs: Int64
-        let startMs: Int64
-        var stepMs: Int64?
+        let expr: PromQLExpr
         do {
-            parsedSelector = try SeriesSelector.parse(selector)
+            expr = try PromQLParser.parse(expression)
         } catch {
-            throw ValidationError("selector: \(error)")
-        }
-        do {
-            endMs = try TimeExpression.parse(end, now: now)
-            startMs = try start.map { (text) throws(ParseError) in try TimeExpression.parse(text, now: now) } ?? endMs - 3_600_000
-            if let step {
-                stepMs = try DurationParser.parse(step)
-            }
-        } catch {
-            throw ValidationError("\(error.message)")
-        }
-        guard startMs <= endMs else { throw ValidationError("--start is after --end") }
-        if let stepMs, stepMs <= 0 { throw ValidationError("--step must be positive") }
-        if let stepMs, (endMs - startMs) / stepMs > 11_000 {
-            throw ValidationError("too many points: (end - start) / step exceeds 11000, as in Prometheus; use a larger --step")
+            throw ValidationError("expression: \(error)")
         }
         let choice: Store.TierChoice
         if tier == "auto" {
@@ -76,26 +67,65 @@ struct QueryCommand: ParsableCommand {
         } else {
             throw ValidationError("--tier: expected auto, raw, 1m or 1h, got \"\(tier)\"")
         }
-
+        if start == nil && step == nil {
+            try instantQuery(expr, now: now, tier: choice)
+            return
+        }
+        guard time == nil else { throw ValidationError("--time is for instant queries; a range takes --start, --end and --step") }
+        let endMs: Int64
+        let startMs: Int64
+        var stepMs: Int64?
+        do {
+            endMs = try TimeExpression.parse(end, now: now)
+            startMs = try start.map { (text) throws(ParseError) in try TimeExpression.parse(text, now: now) } ?? endMs - 3_600_000
+            if let step { stepMs = try DurationParser.parse(step) }
+        } catch {
+            throw ValidationError("\(error.message)")
+        }
+        guard startMs <= endMs else { throw ValidationError("--start is after --end") }
+        if let stepMs, stepMs <= 0 { throw ValidationError("--step must be positive") }
+        if let stepMs, (endMs - startMs) / stepMs > 11_000 {
+            throw ValidationError("too many points: (end - start) / step exceeds 11000, as in Prometheus; use a larger --step")
+        }
         let store = try Store.open(directory: data.dataDir, readOnly: true)
-        let readStart = stepMs == nil ? startMs : startMs - StepAlignment.defaultLookback
-        var series = try store.select(parsedSelector.matchers, start: readStart, end: endMs, tier: choice, step: stepMs)
-        series.sort { $0.labels.description < $1.labels.description }
-        var rows: [(labels: Labels, timestamps: [Int64], values: [Double])] = []
-        for data in series {
-            if let stepMs {
-                let aligned = StepAlignment.align(timestamps: data.timestamps, values: data.values, start: startMs, end: endMs, step: stepMs)
-                if !aligned.timestamps.isEmpty { rows.append((data.labels, aligned.timestamps, aligned.values)) }
-            } else {
+        var rows: [QueryOutput.Row] = []
+        if let stepMs {
+            let engine = PromQLEngine(source: StoreSampleSource(store: store, tier: choice))
+            for series in try engine.rangeQuery(expr, start: startMs, end: endMs, step: stepMs) {
+                rows.append((series.labels, series.timestamps, series.values))
+            }
+        } else {
+            guard case .vectorSelector(let selector) = expr, selector.offsetMilliseconds == 0 else {
+                throw ValidationError("a range without --step reads raw samples and takes a plain series selector; add --step to evaluate an expression")
+            }
+            for data in try store.select(selector.selector.matchers, start: startMs, end: endMs, tier: choice) {
                 // Staleness markers mean "no value here"; Prometheus never returns them either.
                 let kept = data.timestamps.indices.filter { data.values[$0].bitPattern != StaleMarker.bitPattern }
                 rows.append((data.labels, kept.map { data.timestamps[$0] }, kept.map { data.values[$0] }))
             }
         }
+        rows.sort { $0.labels.description < $1.labels.description }
         switch format {
         case .json: Terminal.out(QueryOutput.json(rows))
         case .csv: QueryOutput.csv(rows).forEach(Terminal.out)
         case .table: QueryOutput.table(rows).forEach(Terminal.out)
+        }
+    }
+
+    private func instantQuery(_ expr: PromQLExpr, now: Int64, tier: Store.TierChoice) throws {
+        let at: Int64
+        do {
+            at = try TimeExpression.parse(time ?? "now", now: now)
+        } catch {
+            throw ValidationError("--time: \(error.message)")
+        }
+        let store = try Store.open(directory: data.dataDir, readOnly: true)
+        let engine = PromQLEngine(source: StoreSampleSource(store: store, tier: tier))
+        let value = try engine.instantQuery(expr, at: at)
+        switch format {
+        case .json: Terminal.out(QueryOutput.json(value, at: at))
+        case .csv: QueryOutput.csv(value, at: at).forEach(Terminal.out)
+        case .table: QueryOutput.table(value, at: at).forEach(Terminal.out)
         }
     }
 }
@@ -109,12 +139,7 @@ enum QueryOutput {
         var out = "{\"resultType\":\"matrix\",\"result\":["
         for (index, row) in rows.enumerated() {
             if index > 0 { out += "," }
-            out += "{\"metric\":{"
-            for (position, pair) in row.labels.pairs.enumerated() {
-                if position > 0 { out += "," }
-                out += jsonString(pair.name) + ":" + jsonString(pair.value)
-            }
-            out += "},\"values\":["
+            out += "{\"metric\":" + jsonLabels(row.labels) + ",\"values\":["
             for position in row.timestamps.indices {
                 if position > 0 { out += "," }
                 out += "[" + TimestampFormat.unixSeconds(milliseconds: row.timestamps[position]) + ","
@@ -123,6 +148,58 @@ enum QueryOutput {
             out += "]}"
         }
         return out + "]}"
+    }
+
+    /// The `data` object of Prometheus' HTTP API for an instant query.
+    static func json(_ value: PromQLValue, at time: Int64) -> String {
+        let stamp = TimestampFormat.unixSeconds(milliseconds: time)
+        switch value {
+        case .scalar(let number): return "{\"resultType\":\"scalar\",\"result\":[\(stamp),\(jsonString(ValueFormat.string(number)))]}"
+        case .string(let text): return "{\"resultType\":\"string\",\"result\":[\(stamp),\(jsonString(text))]}"
+        case .matrix(let series): return json(series.map { ($0.labels, $0.timestamps, $0.values) })
+        case .vector(let samples):
+            var out = "{\"resultType\":\"vector\",\"result\":["
+            for (index, sample) in sortedSamples(samples).enumerated() {
+                if index > 0 { out += "," }
+                out += "{\"metric\":" + jsonLabels(sample.labels) + ",\"value\":[" + stamp + ","
+                out += jsonString(ValueFormat.string(sample.value)) + "]}"
+            }
+            return out + "]}"
+        }
+    }
+
+    static func csv(_ value: PromQLValue, at time: Int64) -> [String] {
+        let stamp = TimestampFormat.unixSeconds(milliseconds: time)
+        switch value {
+        case .scalar(let number): return ["series,timestamp,value", ",\(stamp),\(ValueFormat.string(number))"]
+        case .string(let text): return ["series,timestamp,value", ",\(stamp),\(csvField(text))"]
+        case .matrix(let series): return csv(series.map { ($0.labels, $0.timestamps, $0.values) })
+        case .vector(let samples):
+            return ["series,timestamp,value"] + sortedSamples(samples).map {
+                "\(csvField($0.labels.description)),\(stamp),\(ValueFormat.string($0.value))"
+            }
+        }
+    }
+
+    /// promtool's instant-query form: `series => value @[time]`.
+    static func table(_ value: PromQLValue, at time: Int64) -> [String] {
+        let stamp = TimestampFormat.unixSeconds(milliseconds: time)
+        switch value {
+        case .scalar(let number): return ["scalar: \(ValueFormat.string(number)) @[\(stamp)]"]
+        case .string(let text): return ["string: \(text) @[\(stamp)]"]
+        case .matrix(let series): return table(series.map { ($0.labels, $0.timestamps, $0.values) })
+        case .vector(let samples):
+            let lines = sortedSamples(samples).map { "\($0.labels.pairs.isEmpty ? "{}" : $0.labels.description) => \(ValueFormat.string($0.value)) @[\(stamp)]" }
+            return lines.isEmpty ? ["no series matched"] : lines
+        }
+    }
+
+    static func sortedSamples(_ samples: [PromQLSample]) -> [PromQLSample] {
+        samples.sorted { $0.labels.description < $1.labels.description }
+    }
+
+    static func jsonLabels(_ labels: Labels) -> String {
+        "{" + labels.pairs.map { jsonString($0.name) + ":" + jsonString($0.value) }.joined(separator: ",") + "}"
     }
 
     static func csv(_ rows: [Row]) -> [String] {

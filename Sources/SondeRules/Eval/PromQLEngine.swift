@@ -1,0 +1,272 @@
+import SondeCore
+
+/// Evaluates PromQL expressions with Prometheus 2.x semantics (the version promtool 2.42 runs):
+/// a 5-minute lookback for instant selectors, closed on both ends; range selectors over
+/// [t − range, t]; staleness markers end a series; `rate`/`increase`/`delta` extrapolate exactly as
+/// Prometheus' `extrapolatedRate` does.
+///
+/// A query first works out which time window each selector needs, reads each from the source once,
+/// and then evaluates step by step over slices of that data, so a range query of N steps reads the
+/// store once, not N times. It does not support subqueries, `@`, or native histograms.
+public struct PromQLEngine: Sendable {
+    public var source: any PromQLSampleSource
+    public var lookbackMilliseconds: Int64
+
+    /// Prometheus' limit on the points of one range query series.
+    public static let maximumRangePoints: Int64 = 11_000
+
+    public init(source: any PromQLSampleSource, lookbackMilliseconds: Int64 = 300_000) {
+        self.source = source
+        self.lookbackMilliseconds = lookbackMilliseconds
+    }
+
+    /// The value of `expr` at `time` (milliseconds).
+    public func instantQuery(_ expr: PromQLExpr, at time: Int64) throws(SondeError) -> PromQLValue {
+        let evaluation = try PromQLEvaluation(engine: self, expr: expr, start: time, end: time, step: nil)
+        switch try evaluation.evaluate(expr, at: time) {
+        case .scalar(let value): return .scalar(value)
+        case .string(let text): return .string(text)
+        case .vector(let samples): return .vector(samples)
+        case .matrix(let windows):
+            return .matrix(windows.map { PromQLSeries(labels: $0.labels, timestamps: Array($0.timestamps), values: Array($0.values)) })
+        }
+    }
+
+    /// The value of `expr` at every step from `start` to `end`: one series per label set, with a point
+    /// at each step where it had a value. A scalar expression gives one series without labels.
+    public func rangeQuery(_ expr: PromQLExpr, start: Int64, end: Int64, step: Int64) throws(SondeError) -> [PromQLSeries] {
+        guard step > 0 else { throw SondeError(.invalidArgument, "zero or negative query resolution step widths are not accepted") }
+        guard start <= end else { throw SondeError(.invalidArgument, "end timestamp must not be before start time") }
+        guard (end - start) / step < PromQLEngine.maximumRangePoints else {
+            throw SondeError(.invalidArgument, "exceeded maximum resolution of 11,000 points per timeseries; try decreasing the query resolution (?step=XX)")
+        }
+        switch expr.valueType {
+        case .scalar, .instantVector: break
+        case .rangeVector, .string:
+            throw SondeError(.invalidArgument, "invalid expression type \"\(expr.valueType.rawValue)\" for range query, must be scalar or instant vector")
+        }
+        let evaluation = try PromQLEvaluation(engine: self, expr: expr, start: start, end: end, step: step)
+        var result: [PromQLSeries] = []
+        var indexByLabels: [Labels: Int] = [:]
+        var time = start
+        while time <= end {
+            switch try evaluation.evaluate(expr, at: time) {
+            case .scalar(let value):
+                if result.isEmpty { result.append(PromQLSeries(labels: Labels([]))) }
+                result[0].timestamps.append(time)
+                result[0].values.append(value)
+            case .vector(let samples):
+                for sample in samples {
+                    let index: Int
+                    if let known = indexByLabels[sample.labels] {
+                        index = known
+                    } else {
+                        index = result.count
+                        indexByLabels[sample.labels] = index
+                        result.append(PromQLSeries(labels: sample.labels))
+                    }
+                    result[index].timestamps.append(time)
+                    result[index].values.append(sample.value)
+                }
+            case .matrix, .string:
+                break
+            }
+            time += step
+        }
+        return result
+    }
+}
+
+/// One query's evaluation: the data it read and the caches of its regular expressions.
+final class PromQLEvaluation {
+    /// A series as read from the source.
+    struct Loaded {
+        var labels: Labels
+        var timestamps: [Int64]
+        var values: [Double]
+        var hasStaleMarkers: Bool
+    }
+
+    /// A series' samples inside one range selector's window, staleness markers removed.
+    struct Window {
+        var labels: Labels
+        var timestamps: ArraySlice<Int64>
+        var values: ArraySlice<Double>
+    }
+
+    enum Value {
+        case scalar(Double)
+        case vector([PromQLSample])
+        case matrix([Window])
+        case string(String)
+    }
+
+    let lookback: Int64
+    private var loaded: [String: [Loaded]] = [:]
+    private var regexCache: [String: Regex<AnyRegexOutput>] = [:]
+
+    init(engine: PromQLEngine, expr: PromQLExpr, start: Int64, end: Int64, step: Int64?) throws(SondeError) {
+        lookback = engine.lookbackMilliseconds
+        var windows: [String: (matchers: [LabelMatcher], start: Int64, end: Int64)] = [:]
+        Self.collectWindows(expr, start: start, end: end, lookback: lookback, into: &windows)
+        for (key, window) in windows {
+            let series = try engine.source.series(matching: window.matchers, start: window.start, end: window.end, step: step)
+            loaded[key] = series.map { series in
+                Loaded(
+                    labels: series.labels, timestamps: series.timestamps, values: series.values,
+                    hasStaleMarkers: series.values.contains { StaleMarker.isStale($0) })
+            }
+        }
+    }
+
+    /// The union of the windows each distinct selector is read over.
+    private static func collectWindows(
+        _ expr: PromQLExpr, start: Int64, end: Int64, lookback: Int64,
+        into windows: inout [String: (matchers: [LabelMatcher], start: Int64, end: Int64)]
+    ) {
+        func add(_ selector: PromQLVectorSelector, reach: Int64) {
+            let key = selector.selector.description
+            let from = start - selector.offsetMilliseconds - reach
+            let to = end - selector.offsetMilliseconds
+            if let known = windows[key] {
+                windows[key] = (known.matchers, min(known.start, from), max(known.end, to))
+            } else {
+                windows[key] = (selector.selector.matchers, from, to)
+            }
+        }
+        switch expr {
+        case .number, .string: break
+        case .vectorSelector(let selector): add(selector, reach: lookback)
+        case .matrixSelector(let selector, let range): add(selector, reach: range)
+        case .call(let call):
+            for argument in call.arguments { collectWindows(argument, start: start, end: end, lookback: lookback, into: &windows) }
+        case .aggregation(let aggregation):
+            collectWindows(aggregation.expr, start: start, end: end, lookback: lookback, into: &windows)
+            if let parameter = aggregation.parameter { collectWindows(parameter, start: start, end: end, lookback: lookback, into: &windows) }
+        case .unary(_, let operand), .parenthesized(let operand):
+            collectWindows(operand, start: start, end: end, lookback: lookback, into: &windows)
+        case .binary(let binary):
+            collectWindows(binary.lhs, start: start, end: end, lookback: lookback, into: &windows)
+            collectWindows(binary.rhs, start: start, end: end, lookback: lookback, into: &windows)
+        }
+    }
+
+    func evaluate(_ expr: PromQLExpr, at time: Int64) throws(SondeError) -> Value {
+        switch expr {
+        case .number(let number): return .scalar(number.value)
+        case .string(let text): return .string(text)
+        case .parenthesized(let inner): return try evaluate(inner, at: time)
+        case .vectorSelector(let selector): return .vector(instantSamples(selector, at: time))
+        case .matrixSelector(let selector, let range): return .matrix(windows(selector, range: range, at: time))
+        case .call(let call): return try evaluateCall(call, at: time)
+        case .aggregation(let aggregation): return try evaluateAggregation(aggregation, at: time)
+        case .unary(let op, let operand):
+            let value = try evaluate(operand, at: time)
+            guard op == .minus else { return value }
+            switch value {
+            case .scalar(let number): return .scalar(-number)
+            case .vector(let samples):
+                let negated = samples.map { PromQLSample(labels: $0.labels.droppingMetricName, value: -$0.value, timestamp: time) }
+                try Self.requireUniqueLabels(negated)
+                return .vector(negated)
+            case .matrix, .string: return value
+            }
+        case .binary(let binary): return try evaluateBinary(binary, at: time)
+        }
+    }
+
+    // MARK: Selectors
+
+    /// The latest sample of each series in [t − offset − lookback, t − offset], unless it is a
+    /// staleness marker.
+    private func instantSamples(_ selector: PromQLVectorSelector, at time: Int64) -> [PromQLSample] {
+        let reference = time - selector.offsetMilliseconds
+        var samples: [PromQLSample] = []
+        for series in loaded[selector.selector.description] ?? [] {
+            let index = SortedSearch.firstIndex(in: series.timestamps, after: reference) - 1
+            guard index >= 0, series.timestamps[index] >= reference - lookback else { continue }
+            let value = series.values[index]
+            if StaleMarker.isStale(value) { continue }
+            samples.append(PromQLSample(labels: series.labels, value: value, timestamp: series.timestamps[index]))
+        }
+        return samples
+    }
+
+    /// Each series' samples in [t − offset − range, t − offset] without staleness markers; series
+    /// with none are left out.
+    private func windows(_ selector: PromQLVectorSelector, range: Int64, at time: Int64) -> [Window] {
+        let end = time - selector.offsetMilliseconds
+        let start = end - range
+        var result: [Window] = []
+        for series in loaded[selector.selector.description] ?? [] {
+            let from = SortedSearch.firstIndex(in: series.timestamps, atOrAfter: start)
+            let to = SortedSearch.firstIndex(in: series.timestamps, after: end)
+            guard from < to else { continue }
+            if series.hasStaleMarkers {
+                var timestamps: [Int64] = []
+                var values: [Double] = []
+                for index in from..<to where !StaleMarker.isStale(series.values[index]) {
+                    timestamps.append(series.timestamps[index])
+                    values.append(series.values[index])
+                }
+                guard !timestamps.isEmpty else { continue }
+                result.append(Window(labels: series.labels, timestamps: timestamps[...], values: values[...]))
+            } else {
+                result.append(Window(labels: series.labels, timestamps: series.timestamps[from..<to], values: series.values[from..<to]))
+            }
+        }
+        return result
+    }
+
+    // MARK: Helpers shared by functions, aggregations and operators
+
+    func scalar(_ expr: PromQLExpr, at time: Int64) throws(SondeError) -> Double {
+        guard case .scalar(let value) = try evaluate(expr, at: time) else {
+            throw SondeError(.invalidArgument, "expected a scalar: \(expr)")
+        }
+        return value
+    }
+
+    func vector(_ expr: PromQLExpr, at time: Int64) throws(SondeError) -> [PromQLSample] {
+        guard case .vector(let samples) = try evaluate(expr, at: time) else {
+            throw SondeError(.invalidArgument, "expected an instant vector: \(expr)")
+        }
+        return samples
+    }
+
+    func matrix(_ expr: PromQLExpr, at time: Int64) throws(SondeError) -> [Window] {
+        guard case .matrix(let windows) = try evaluate(expr, at: time) else {
+            throw SondeError(.invalidArgument, "expected a range vector: \(expr)")
+        }
+        return windows
+    }
+
+    func regex(_ pattern: String) throws(SondeError) -> Regex<AnyRegexOutput> {
+        if let cached = regexCache[pattern] { return cached }
+        do {
+            let compiled = try Regex("^(?:" + pattern + ")$").dotMatchesNewlines().matchingSemantics(.unicodeScalar)
+            regexCache[pattern] = compiled
+            return compiled
+        } catch {
+            throw SondeError(.invalidArgument, "invalid regular expression in label_replace(): \(pattern)")
+        }
+    }
+
+    /// Prometheus refuses a result with two elements of the same label set (e.g. `rate({__name__=~"a|b"}[1m])`
+    /// once the names are dropped).
+    static func requireUniqueLabels(_ samples: [PromQLSample]) throws(SondeError) {
+        guard samples.count > 1 else { return }
+        var seen = Set<Labels>(minimumCapacity: samples.count)
+        for sample in samples where !seen.insert(sample.labels).inserted {
+            throw SondeError(.invalidArgument, "vector cannot contain metrics with the same labelset")
+        }
+    }
+}
+
+extension Labels {
+    /// The same labels without `__name__`, as functions and arithmetic return them.
+    var droppingMetricName: Labels {
+        guard pairs.contains(where: { $0.name == Labels.metricNameLabel }) else { return self }
+        return Labels(pairs.filter { $0.name != Labels.metricNameLabel })
+    }
+}

@@ -1,0 +1,487 @@
+import SondeCore
+
+/// The functions, each as Prometheus 2.42 computes it (`promql/functions.go`).
+extension PromQLEvaluation {
+    func evaluateCall(_ call: PromQLCall, at time: Int64) throws(SondeError) -> Value {
+        let arguments = call.arguments
+        switch call.function.name {
+        case "time":
+            return .scalar(Double(time) / 1000)
+        case "vector":
+            return .vector([PromQLSample(labels: Labels([]), value: try scalar(arguments[0], at: time), timestamp: time)])
+        case "scalar":
+            let samples = try vector(arguments[0], at: time)
+            return .scalar(samples.count == 1 ? samples[0].value : .nan)
+
+        // Over a range: one value per series from its samples in the window.
+        case "rate": return try overRange(arguments[0], at: time) { self.extrapolatedRate($0, $1, isCounter: true, isRate: true) }
+        case "increase": return try overRange(arguments[0], at: time) { self.extrapolatedRate($0, $1, isCounter: true, isRate: false) }
+        case "delta": return try overRange(arguments[0], at: time) { self.extrapolatedRate($0, $1, isCounter: false, isRate: false) }
+        case "irate": return try overRange(arguments[0], at: time) { window, _ in Self.instantValue(window, isRate: true) }
+        case "idelta": return try overRange(arguments[0], at: time) { window, _ in Self.instantValue(window, isRate: false) }
+        case "deriv":
+            return try overRange(arguments[0], at: time) { window, _ in
+                window.values.count < 2 ? nil : Self.linearRegression(window, interceptTime: window.timestamps[window.timestamps.startIndex]).slope
+            }
+        case "predict_linear":
+            let seconds = try scalar(arguments[1], at: time)
+            return try overRange(arguments[0], at: time) { window, _ in
+                guard window.values.count >= 2 else { return nil }
+                let fit = Self.linearRegression(window, interceptTime: time)
+                return fit.intercept + fit.slope * seconds
+            }
+        case "changes":
+            return try overRange(arguments[0], at: time) { window, _ in
+                var changes = 0.0
+                var previous = window.values[window.values.startIndex]
+                for value in window.values.dropFirst() {
+                    if value != previous && !(value.isNaN && previous.isNaN) { changes += 1 }
+                    previous = value
+                }
+                return changes
+            }
+        case "resets":
+            return try overRange(arguments[0], at: time) { window, _ in
+                var resets = 0.0
+                var previous = window.values[window.values.startIndex]
+                for value in window.values.dropFirst() {
+                    if value < previous { resets += 1 }
+                    previous = value
+                }
+                return resets
+            }
+        case "avg_over_time": return try overRange(arguments[0], at: time) { window, _ in Self.incrementalMean(window.values) }
+        case "sum_over_time": return try overRange(arguments[0], at: time) { window, _ in window.values.reduce(0, +) }
+        case "count_over_time": return try overRange(arguments[0], at: time) { window, _ in Double(window.values.count) }
+        case "min_over_time":
+            return try overRange(arguments[0], at: time) { window, _ in
+                var minimum = window.values[window.values.startIndex]
+                for value in window.values.dropFirst() where value < minimum || minimum.isNaN { minimum = value }
+                return minimum
+            }
+        case "max_over_time":
+            return try overRange(arguments[0], at: time) { window, _ in
+                var maximum = window.values[window.values.startIndex]
+                for value in window.values.dropFirst() where value > maximum || maximum.isNaN { maximum = value }
+                return maximum
+            }
+        case "last_over_time":
+            // The one range function that keeps the metric name.
+            return try overRange(arguments[0], at: time, keepName: true) { window, _ in window.values.last }
+        case "stddev_over_time":
+            return try overRange(arguments[0], at: time) { window, _ in
+                var count = 0.0, mean = 0.0, meanCompensation = 0.0, aux = 0.0, auxCompensation = 0.0
+                for value in window.values {
+                    count += 1
+                    let delta = value - (mean + meanCompensation)
+                    (mean, meanCompensation) = Self.kahanSumIncrement(delta / count, mean, meanCompensation)
+                    (aux, auxCompensation) = Self.kahanSumIncrement(delta * (value - (mean + meanCompensation)), aux, auxCompensation)
+                }
+                return ((aux + auxCompensation) / count).squareRoot()
+            }
+        case "quantile_over_time":
+            let quantile = try scalar(arguments[0], at: time)
+            return try overRange(arguments[1], at: time) { window, _ in Self.quantile(quantile, Array(window.values)) }
+        case "absent_over_time":
+            guard try matrix(arguments[0], at: time).isEmpty else { return .vector([]) }
+            return .vector([PromQLSample(labels: Self.absentLabels(arguments[0]), value: 1, timestamp: time)])
+
+        // Element-wise over an instant vector.
+        case "abs": return try elementwise(arguments[0], at: time) { Swift.abs($0) }
+        case "ceil": return try elementwise(arguments[0], at: time) { $0.rounded(.up) }
+        case "floor": return try elementwise(arguments[0], at: time) { $0.rounded(.down) }
+        case "round":
+            let nearest = arguments.count > 1 ? try scalar(arguments[1], at: time) : 1
+            // As Prometheus: dividing by the inverse is more exact than multiplying by `nearest`.
+            let inverse = 1 / nearest
+            return try elementwise(arguments[0], at: time) { ($0 * inverse + 0.5).rounded(.down) / inverse }
+        case "clamp_min":
+            let minimum = try scalar(arguments[1], at: time)
+            return try elementwise(arguments[0], at: time) { Self.goMax(minimum, $0) }
+        case "clamp_max":
+            let maximum = try scalar(arguments[1], at: time)
+            return try elementwise(arguments[0], at: time) { Self.goMin(maximum, $0) }
+        case "timestamp":
+            // Only a bare selector yields its samples' own times; anything computed is stamped now.
+            let fromSelector = Self.unwrapParentheses(arguments[0]).isVectorSelector
+            let samples = try vector(arguments[0], at: time)
+            let result = samples.map {
+                PromQLSample(labels: $0.labels.droppingMetricName, value: Double(fromSelector ? $0.timestamp : time) / 1000, timestamp: time)
+            }
+            try Self.requireUniqueLabels(result)
+            return .vector(result)
+        case "absent":
+            guard try vector(arguments[0], at: time).isEmpty else { return .vector([]) }
+            return .vector([PromQLSample(labels: Self.absentLabels(arguments[0]), value: 1, timestamp: time)])
+        case "histogram_quantile":
+            return .vector(try histogramQuantile(try scalar(arguments[0], at: time), try vector(arguments[1], at: time), at: time))
+        case "label_replace":
+            return .vector(try labelReplace(arguments, at: time))
+        default:
+            throw SondeError(.unsupported, "function \"\(call.function.name)\" is not supported by the evaluator")
+        }
+    }
+
+    // MARK: Shapes of functions
+
+    private func overRange(
+        _ argument: PromQLExpr, at time: Int64, keepName: Bool = false,
+        _ compute: (Window, PromQLVectorSelectorRange) -> Double?
+    ) throws(SondeError) -> Value {
+        guard let selector = Self.matrixSelector(in: argument) else {
+            throw SondeError(.invalidArgument, "expected a range vector selector: \(argument)")
+        }
+        var result: [PromQLSample] = []
+        for window in try matrix(argument, at: time) {
+            guard let value = compute(window, PromQLVectorSelectorRange(
+                start: time - selector.offset - selector.range, end: time - selector.offset, range: selector.range)) else { continue }
+            result.append(PromQLSample(labels: keepName ? window.labels : window.labels.droppingMetricName, value: value, timestamp: time))
+        }
+        try Self.requireUniqueLabels(result)
+        return .vector(result)
+    }
+
+    private func elementwise(_ argument: PromQLExpr, at time: Int64, _ transform: (Double) -> Double) throws(SondeError) -> Value {
+        let result = try vector(argument, at: time).map {
+            PromQLSample(labels: $0.labels.droppingMetricName, value: transform($0.value), timestamp: time)
+        }
+        try Self.requireUniqueLabels(result)
+        return .vector(result)
+    }
+
+    static func unwrapParentheses(_ expr: PromQLExpr) -> PromQLExpr {
+        if case .parenthesized(let inner) = expr { return unwrapParentheses(inner) }
+        return expr
+    }
+
+    static func matrixSelector(in expr: PromQLExpr) -> (offset: Int64, range: Int64, selector: PromQLVectorSelector)? {
+        guard case .matrixSelector(let selector, let range) = unwrapParentheses(expr) else { return nil }
+        return (selector.offsetMilliseconds, range, selector)
+    }
+
+    // MARK: Rates
+
+    /// `rate`, `increase` and `delta`: the change over the samples in the window, extrapolated to
+    /// the window's edges when the first and last samples lie close to them (within 110 % of the
+    /// average interval), otherwise by half an interval; a counter is never extrapolated below zero.
+    func extrapolatedRate(_ window: Window, _ range: PromQLVectorSelectorRange, isCounter: Bool, isRate: Bool) -> Double? {
+        let timestamps = window.timestamps, values = window.values
+        guard values.count >= 2 else { return nil }
+        let firstIndex = values.startIndex, lastIndex = values.endIndex - 1
+        var result = values[lastIndex] - values[firstIndex]
+        if isCounter {
+            var previous = 0.0
+            for value in values {
+                if value < previous { result += previous }
+                previous = value
+            }
+        }
+        var durationToStart = Double(timestamps[firstIndex] - range.start) / 1000
+        let durationToEnd = Double(range.end - timestamps[lastIndex]) / 1000
+        let sampledInterval = Double(timestamps[lastIndex] - timestamps[firstIndex]) / 1000
+        let averageInterval = sampledInterval / Double(values.count - 1)
+        if isCounter && result > 0 && values[firstIndex] >= 0 {
+            let durationToZero = sampledInterval * (values[firstIndex] / result)
+            if durationToZero < durationToStart { durationToStart = durationToZero }
+        }
+        let threshold = averageInterval * 1.1
+        var extrapolatedInterval = sampledInterval
+        extrapolatedInterval += durationToStart < threshold ? durationToStart : averageInterval / 2
+        extrapolatedInterval += durationToEnd < threshold ? durationToEnd : averageInterval / 2
+        var factor = extrapolatedInterval / sampledInterval
+        if isRate { factor /= Double(range.range) / 1000 }
+        return result * factor
+    }
+
+    /// `irate` and `idelta`: from the last two samples only.
+    static func instantValue(_ window: Window, isRate: Bool) -> Double? {
+        guard window.values.count >= 2 else { return nil }
+        let last = window.values.endIndex - 1
+        let lastValue = window.values[last], previousValue = window.values[last - 1]
+        let interval = window.timestamps[last] - window.timestamps[last - 1]
+        guard interval != 0 else { return nil }
+        var result = isRate && lastValue < previousValue ? lastValue : lastValue - previousValue
+        if isRate { result /= Double(interval) / 1000 }
+        return result
+    }
+
+    /// Least squares over (seconds since `interceptTime`, value).
+    static func linearRegression(_ window: Window, interceptTime: Int64) -> (slope: Double, intercept: Double) {
+        var count = 0.0, sumX = 0.0, sumY = 0.0, sumXY = 0.0, sumX2 = 0.0
+        let initial = window.values[window.values.startIndex]
+        var constant = true
+        for (timestamp, value) in zip(window.timestamps, window.values) {
+            if constant && value != initial { constant = false }
+            count += 1
+            let x = Double(timestamp - interceptTime) / 1000
+            sumX += x
+            sumY += value
+            sumXY += x * value
+            sumX2 += x * x
+        }
+        if constant {
+            return initial.isInfinite ? (.nan, .nan) : (0, initial)
+        }
+        let covariance = sumXY - sumX * sumY / count
+        let variance = sumX2 - sumX * sumX / count
+        let slope = covariance / variance
+        return (slope, sumY / count - slope * sumX / count)
+    }
+
+    // MARK: Statistics
+
+    static func kahanSumIncrement(_ increment: Double, _ sum: Double, _ compensation: Double) -> (Double, Double) {
+        let total = sum + increment
+        var compensation = compensation
+        if Swift.abs(sum) >= Swift.abs(increment) {
+            compensation += (sum - total) + increment
+        } else {
+            compensation += (increment - total) + sum
+        }
+        return (total, compensation)
+    }
+
+    /// The running mean Prometheus uses for `avg` and `avg_over_time`, which neither overflows nor
+    /// turns a sum of infinities into NaN.
+    static func incrementalMean<S: Sequence>(_ values: S) -> Double where S.Element == Double {
+        var mean = 0.0, count = 0.0
+        for value in values {
+            count += 1
+            if count == 1 {
+                mean = value
+                continue
+            }
+            if mean.isInfinite {
+                if value.isInfinite && (mean > 0) == (value > 0) { continue }
+                if !value.isInfinite && !value.isNaN { continue }
+            }
+            mean += value / count - mean / count
+        }
+        return mean
+    }
+
+    /// The φ-quantile with linear interpolation between the closest ranks.
+    static func quantile(_ quantile: Double, _ values: [Double]) -> Double {
+        guard !values.isEmpty else { return .nan }
+        if quantile < 0 { return -.infinity }
+        if quantile > 1 { return .infinity }
+        if quantile.isNaN { return .nan }
+        // Go's sort.Float64s order: NaN first.
+        let sorted = values.sorted { $0.isNaN && !$1.isNaN || (!$0.isNaN && !$1.isNaN && $0 < $1) }
+        let count = Double(sorted.count)
+        let rank = quantile * (count - 1)
+        let lower = Swift.max(0, rank.rounded(.down))
+        let upper = Swift.min(count - 1, lower + 1)
+        let weight = rank - rank.rounded(.down)
+        return sorted[Int(lower)] * (1 - weight) + sorted[Int(upper)] * weight
+    }
+
+    /// Go's `math.Max`/`math.Min`: NaN wins, as clamp_min/clamp_max inherit.
+    static func goMax(_ a: Double, _ b: Double) -> Double { a.isNaN || b.isNaN ? .nan : Swift.max(a, b) }
+    static func goMin(_ a: Double, _ b: Double) -> Double { a.isNaN || b.isNaN ? .nan : Swift.min(a, b) }
+
+    // MARK: absent
+
+    /// The labels `absent(x{a="b"})` answers with: the selector's equality matchers, except names
+    /// matched more than once.
+    static func absentLabels(_ argument: PromQLExpr) -> Labels {
+        let selector: PromQLVectorSelector
+        switch unwrapParentheses(argument) {
+        case .vectorSelector(let found): selector = found
+        case .matrixSelector(let found, _): selector = found
+        default: return Labels([])
+        }
+        var pairs: [String: String] = [:]
+        var repeated: Set<String> = []
+        for matcher in selector.selector.matchers where matcher.name != Labels.metricNameLabel {
+            if matcher.op == .equal && pairs[matcher.name] == nil && !repeated.contains(matcher.name) {
+                pairs[matcher.name] = matcher.value
+            } else {
+                repeated.insert(matcher.name)
+            }
+        }
+        for name in repeated { pairs[name] = nil }
+        return Labels(pairs.map { Label($0.key, $0.value) })
+    }
+
+    // MARK: histogram_quantile
+
+    private func histogramQuantile(_ quantile: Double, _ samples: [PromQLSample], at time: Int64) throws(SondeError) -> [PromQLSample] {
+        var groups: [Labels: (labels: Labels, buckets: [(upperBound: Double, count: Double)])] = [:]
+        var order: [Labels] = []
+        for sample in samples {
+            guard let text = sample.labels["le"], let upperBound = Self.goParseFloat(text) else { continue }
+            let key = Labels(sample.labels.pairs.filter { $0.name != "le" })
+            if groups[key] == nil {
+                groups[key] = (key.droppingMetricName, [])
+                order.append(key)
+            }
+            groups[key]?.buckets.append((upperBound, sample.value))
+        }
+        var result: [PromQLSample] = []
+        for key in order {
+            guard let group = groups[key], !group.buckets.isEmpty else { continue }
+            result.append(PromQLSample(labels: group.labels, value: Self.bucketQuantile(quantile, group.buckets), timestamp: time))
+        }
+        try Self.requireUniqueLabels(result)
+        return result
+    }
+
+    static func bucketQuantile(_ quantile: Double, _ input: [(upperBound: Double, count: Double)]) -> Double {
+        if quantile.isNaN { return .nan }
+        if quantile < 0 { return -.infinity }
+        if quantile > 1 { return .infinity }
+        var buckets = input.sorted { $0.upperBound < $1.upperBound }
+        guard let last = buckets.last, last.upperBound == .infinity else { return .nan }
+        // Buckets with the same bound (e.g. `le="1"` and `le="1.0"`) add up.
+        var coalesced: [(upperBound: Double, count: Double)] = []
+        for bucket in buckets {
+            if let previous = coalesced.last, previous.upperBound == bucket.upperBound {
+                coalesced[coalesced.count - 1].count += bucket.count
+            } else {
+                coalesced.append(bucket)
+            }
+        }
+        buckets = coalesced
+        // Counts must not decrease with the bound; a scrape racing an observation can break that.
+        var maximum = -Double.infinity
+        for index in buckets.indices {
+            if buckets[index].count > maximum {
+                maximum = buckets[index].count
+            } else if buckets[index].count < maximum {
+                buckets[index].count = maximum
+            }
+        }
+        guard buckets.count >= 2 else { return .nan }
+        let observations = buckets[buckets.count - 1].count
+        guard observations != 0 else { return .nan }
+        var rank = quantile * observations
+        var bucket = 0
+        while bucket < buckets.count - 1 && !(buckets[bucket].count >= rank) { bucket += 1 }
+        if bucket == buckets.count - 1 { return buckets[buckets.count - 2].upperBound }
+        if bucket == 0 && buckets[0].upperBound <= 0 { return buckets[0].upperBound }
+        var bucketStart = 0.0
+        var count = buckets[bucket].count
+        if bucket > 0 {
+            bucketStart = buckets[bucket - 1].upperBound
+            count -= buckets[bucket - 1].count
+            rank -= buckets[bucket - 1].count
+        }
+        return bucketStart + (buckets[bucket].upperBound - bucketStart) * (rank / count)
+    }
+
+    /// Go's `strconv.ParseFloat` for the spellings that occur in `le` labels.
+    static func goParseFloat(_ text: String) -> Double? {
+        switch text.lowercased() {
+        case "+inf", "inf", "+infinity", "infinity": return .infinity
+        case "-inf", "-infinity": return -.infinity
+        case "nan": return .nan
+        default:
+            guard !text.isEmpty, text.utf8.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: " ") }) else { return nil }
+            return Double(text)
+        }
+    }
+
+    // MARK: label_replace
+
+    private func labelReplace(_ arguments: [PromQLExpr], at time: Int64) throws(SondeError) -> [PromQLSample] {
+        guard case .string(let destination) = Self.unwrapParentheses(arguments[1]),
+              case .string(let replacement) = Self.unwrapParentheses(arguments[2]),
+              case .string(let source) = Self.unwrapParentheses(arguments[3]),
+              case .string(let pattern) = Self.unwrapParentheses(arguments[4])
+        else { throw SondeError(.invalidArgument, "label_replace() takes string literals") }
+        let compiled = try regex(pattern)
+        guard MetricNames.isValidLabelName(destination) else {
+            throw SondeError(.invalidArgument, "invalid destination label name in label_replace(): \(destination)")
+        }
+        var result: [PromQLSample] = []
+        for sample in try vector(arguments[0], at: time) {
+            let sourceValue = sample.labels[source] ?? ""
+            guard let match = try? compiled.wholeMatch(in: sourceValue) else {
+                result.append(sample)
+                continue
+            }
+            let expanded = Self.expand(replacement, match: match)
+            var pairs = sample.labels.pairs.filter { $0.name != destination }
+            if !expanded.isEmpty { pairs.append(Label(destination, expanded)) }
+            result.append(PromQLSample(labels: Labels(pairs), value: sample.value, timestamp: sample.timestamp))
+        }
+        try Self.requireUniqueLabels(result)
+        return result
+    }
+
+    /// Go's `Regexp.Expand`: `$1`, `${1}`, `$name`, `${name}`, `$$`; a name is the longest run of
+    /// letters, digits and `_`, and an unknown group expands to nothing.
+    static func expand(_ template: String, match: Regex<AnyRegexOutput>.Match) -> String {
+        var out = ""
+        let scalars = Array(template.unicodeScalars)
+        var index = 0
+        func isNameScalar(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == "_" || scalar.properties.isAlphabetic || scalar.properties.numericType == .decimal
+        }
+        while index < scalars.count {
+            let scalar = scalars[index]
+            guard scalar == "$", index + 1 < scalars.count else {
+                out.unicodeScalars.append(scalar)
+                index += 1
+                continue
+            }
+            var name = ""
+            var next = index + 1
+            if scalars[next] == "$" {
+                out += "$"
+                index = next + 1
+                continue
+            }
+            if scalars[next] == "{" {
+                var end = next + 1
+                while end < scalars.count && isNameScalar(scalars[end]) { end += 1 }
+                guard end < scalars.count, scalars[end] == "}", end > next + 1 else {
+                    out.unicodeScalars.append(scalar)
+                    index += 1
+                    continue
+                }
+                name = String(String.UnicodeScalarView(scalars[(next + 1)..<end]))
+                next = end + 1
+            } else {
+                var end = next
+                while end < scalars.count && isNameScalar(scalars[end]) { end += 1 }
+                guard end > next else {
+                    out.unicodeScalars.append(scalar)
+                    index += 1
+                    continue
+                }
+                name = String(String.UnicodeScalarView(scalars[next..<end]))
+                next = end
+            }
+            out += capture(name, in: match)
+            index = next
+        }
+        return out
+    }
+
+    private static func capture(_ name: String, in match: Regex<AnyRegexOutput>.Match) -> String {
+        let output = match.output
+        if let number = Int(name), number >= 0 {
+            // The whole pattern is wrapped in `^(?:…)$`, which adds no group: group numbers carry over.
+            guard number < output.count, let substring = output[number].substring else { return "" }
+            return String(substring)
+        }
+        guard let element = output[name], let substring = element.substring else { return "" }
+        return String(substring)
+    }
+}
+
+/// Where a range selector's window lies for one evaluation.
+struct PromQLVectorSelectorRange {
+    var start: Int64
+    var end: Int64
+    var range: Int64
+}
+
+extension PromQLExpr {
+    var isVectorSelector: Bool {
+        if case .vectorSelector = self { return true }
+        return false
+    }
+}
