@@ -108,3 +108,44 @@ struct RuleFileTests {
         }
     }
 }
+
+@Suite("Rule files: templates")
+struct RuleFileTemplateTests {
+    @Test("label and annotation templates of alerting rules are checked, with the value's position")
+    func templateErrors() {
+        let text = """
+            groups:
+              - name: t
+                rules:
+                  - alert: Q
+                    expr: up == 0
+                    labels:
+                      team: '{{ $labels.team | nosuch }}'
+                    annotations:
+                      summary: "{{ query \\"up\\" }}"
+                      description: |
+                        fine {{ $value }}
+                        broken {{ if }}
+                  - record: r
+                    expr: up
+                    labels:
+                      x: '{{ not checked for recording rules'
+            """
+        do {
+            _ = try RuleFile.parse(text, path: "t.yaml")
+            Issue.record("accepted broken templates")
+        } catch {
+            let messages = error.errors.map(\.description)
+            #expect(messages.count == 3, "\(messages)")
+            let expected = [
+                #"t.yaml:7:36: group "t", rule 1 (Q): label "team": template: function "nosuch" not defined"#,
+                #"t.yaml:9:24: group "t", rule 1 (Q): annotation "summary": template: function "query" is not supported"#,
+                // A block scalar: columns within its text, without the indentation (as for expressions).
+                #"t.yaml:12:14: group "t", rule 1 (Q): annotation "description": template: missing value for if"#,
+            ]
+            for message in expected {
+                #expect(messages.contains { $0.hasPrefix(message) }, "missing: \(message)\nin:\n\(messages.joined(separator: "\n"))")
+            }
+        }
+    }
+}

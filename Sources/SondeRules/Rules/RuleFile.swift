@@ -152,6 +152,9 @@ struct RuleFileReader {
         let forDuration = keys["for"].map { duration($0, context + ": for") } ?? 0
         let keepFiring = keys["keep_firing_for"].map { duration($0, context + ": keep_firing_for") } ?? 0
         let annotations = stringMap(keys["annotations"], context + ": annotations", validNames: true)
+        // promtool check rules parses every label and annotation template of an alerting rule.
+        checkTemplates(keys["labels"], "label", context)
+        checkTemplates(keys["annotations"], "annotation", context)
         return Rule(
             kind: .alerting(alert: alertName, forMilliseconds: forDuration, keepFiringForMilliseconds: keepFiring, annotations: annotations),
             expr: expr, exprText: exprText, labels: labels, position: node.position)
@@ -207,6 +210,27 @@ struct RuleFileReader {
             result[entry.key] = value
         }
         return result
+    }
+
+    private mutating func checkTemplates(_ node: YAMLNode?, _ kind: String, _ rule: String) {
+        for entry in node?.mapping ?? [] {
+            guard case .scalar(let text, let quoted) = entry.value.kind else { continue }
+            do {
+                _ = try AlertTemplate.parse(text)
+            } catch {
+                var line = entry.value.position.line
+                var column = error.column
+                if !text.contains("\n") {
+                    column = entry.value.position.column + (quoted ? 1 : 0) + error.column - 1
+                } else {
+                    // A block scalar (`description: |`) starts on the next line.
+                    line += error.line
+                }
+                errors.append(ParseError(
+                    file: entry.value.position.file, line: line, column: column,
+                    message: "\(rule): \(kind) \"\(entry.key)\": template: \(error.message)"))
+            }
+        }
     }
 
     /// An expression error's position in the file: on the expression's own line it is offset by
