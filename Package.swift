@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "SondeAgent",
             dependencies: [
-                "SondeCore", "SondeStore", "SondeCollectors", "SondeNet",
+                "SondeCore", "SondeStore", "SondeCollectors", "SondeNet", "SondeRules",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -3,6 +3,7 @@ import ServiceLifecycle
 import SondeCollectors
 import SondeCore
 import SondeNet
+import SondeRules
 import SondeStore
 #if canImport(Glibc)
 import Glibc
@@ -44,6 +45,7 @@ public enum Agent {
             try CollectorFactory.schedules(for: config, identity: identity, dataDirectory: dataDirectory, logger: logger)
         }
         let supervisor = CollectorSupervisor(store: store, schedules: try factory(config), logger: logger)
+        let rules = try ruleService(config, store: store, dataDirectory: dataDirectory, logger: logger)
         let notYet = CollectorFactory.notYetRunning(config)
         if !notYet.isEmpty {
             logger.notice("configured but not run by this build yet", metadata: ["collector.names": "\(notYet.joined(separator: ","))"])
@@ -52,11 +54,32 @@ public enum Agent {
             services: [
                 .init(service: StoreService(store: store, flushIntervalMilliseconds: config.storage.flushIntervalMilliseconds, logger: logger), serviceName: "store"),
                 .init(service: supervisor, serviceName: "collectors"),
-                .init(service: ConfigReloader(configPath: configPath, current: config, supervisor: supervisor, factory: factory, logger: logger), serviceName: "reload"),
+                .init(service: rules, serviceName: "rules"),
+                .init(
+                    service: ConfigReloader(configPath: configPath, current: config, supervisor: supervisor, rules: rules, factory: factory, logger: logger),
+                    serviceName: "reload"),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
         logger.info("stopped")
+    }
+
+    /// The rules service for `rules.files`; with no files it runs no groups. Rule files that do not
+    /// parse stop the agent from starting, with every problem logged, as Prometheus refuses them.
+    static func ruleService(_ config: SondeConfig, store: Store, dataDirectory: String, logger: Logger) throws -> RuleEvaluationService {
+        let groups: [RuleSet.LoadedGroup]
+        do {
+            groups = try RuleSet.load(config.rules.files)
+        } catch {
+            for problem in error.errors { logger.error("rule file rejected", metadata: ["error": "\(problem)"]) }
+            throw SondeError(.invalidArgument, "rule files have \(error.errors.count) problem(s); `sonde rules check` lists them")
+        }
+        let stateDirectory = dataDirectory + "/rules"
+        mkdir(stateDirectory, 0o750)
+        return RuleEvaluationService(
+            store: store, groups: groups, evaluationInterval: config.rules.evaluationIntervalMilliseconds,
+            stateDirectory: stateDirectory, outageTolerance: config.rules.outageToleranceMilliseconds,
+            expand: AlertTemplateExpansion.expander(externalLabels: [:], externalURL: ""), logger: logger)
     }
 }

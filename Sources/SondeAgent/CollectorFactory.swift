@@ -109,7 +109,6 @@ public enum CollectorFactory {
     public static func notYetRunning(_ config: SondeConfig) -> [String] {
         var names: [String] = []
         if config.collectors.billing.enabled { names.append("billing") }
-        if !config.rules.files.isEmpty { names.append("rules") }
         return names
     }
 

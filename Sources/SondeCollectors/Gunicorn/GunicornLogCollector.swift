@@ -57,7 +57,7 @@ public final class GunicornLogCollector: Collector {
         var retired = LogFileTailer.Counters()
         var seenTooLong: [String: UInt64] = [:]
 
-        var isGlob: Bool { pattern.map { $0.contains(where: { "*?[".contains($0) }) } ?? false }
+        var isGlob: Bool { pattern.map(FileGlob.isPattern) ?? false }
     }
 
     private struct State {
@@ -167,16 +167,7 @@ public final class GunicornLogCollector: Collector {
         return caughtUp
     }
 
-    static func expand(_ pattern: String) -> [String] {
-        var result = glob_t()
-        defer { globfree(&result) }
-        guard glob(pattern, 0, nil, &result) == 0 else { return [] }
-        var paths: [String] = []
-        for index in 0..<Int(result.gl_pathc) {
-            if let path = result.gl_pathv[index] { paths.append(String(cString: path)) }
-        }
-        return paths
-    }
+    static func expand(_ pattern: String) -> [String] { FileGlob.expand(pattern) }
 
     /// The position just after the last complete line of `path` as it is now.
     static func endPosition(of path: String) -> TailPosition? {

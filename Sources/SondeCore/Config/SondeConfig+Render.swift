@@ -109,6 +109,7 @@ extension SondeConfig {
         line(0, "rules:")
         line(1, "files: [\(rules.files.map(quote).joined(separator: ", "))]")
         line(1, "evaluation_interval: \(duration(rules.evaluationIntervalMilliseconds))")
+        line(1, "outage_tolerance: \(duration(rules.outageToleranceMilliseconds))")
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -507,13 +507,17 @@ public struct BillingConfig: Sendable, Equatable {
 public struct RulesConfig: Sendable, Equatable {
     public var files: [String] = []
     public var evaluationIntervalMilliseconds: Int64 = 10_000
+    /// Saved alert states older than this are not restored at start (Prometheus'
+    /// `--rules.alert.for-outage-tolerance`).
+    public var outageToleranceMilliseconds: Int64 = 3_600_000
 
     init() {}
 
     init(_ node: ConfigNode) throws(ParseError) {
-        let keys = try node.mapping(allowed: ["files", "evaluation_interval"])
+        let keys = try node.mapping(allowed: ["files", "evaluation_interval", "outage_tolerance"])
         if let value = keys["files"] { files = try value.list().map { (item) throws(ParseError) in try item.text() } }
         if let value = keys["evaluation_interval"] { evaluationIntervalMilliseconds = try value.duration(in: intervalRange) }
+        if let value = keys["outage_tolerance"] { outageToleranceMilliseconds = try value.duration(in: 0...(7 * 86_400_000)) }
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import SondeAgent
 import SondeCore
+import SondeRules
 
 /// `sonde run`: the agent in the foreground (the systemd service runs exactly this).
 struct RunCommand: AsyncParsableCommand {
@@ -63,6 +64,12 @@ struct CheckCommand: ParsableCommand {
             try CollectorFactory.validate(parsed)
         } catch {
             Terminal.error("error: \(error)")
+            throw ExitCode(1)
+        }
+        do {
+            _ = try RuleSet.load(parsed.rules.files)
+        } catch {
+            for problem in error.errors { Terminal.error("error: \(problem)") }
             throw ExitCode(1)
         }
         Terminal.out("# effective configuration (\(config ?? "embedded defaults")), secrets redacted")

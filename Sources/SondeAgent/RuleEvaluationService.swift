@@ -1,0 +1,186 @@
+import Logging
+import ServiceLifecycle
+import SondeCore
+import SondeRules
+import SondeStore
+import Synchronization
+
+/// Evaluates the rule groups against the store, each at its own interval (aligned to multiples of
+/// it), writes recording rules' results and `ALERTS`/`ALERTS_FOR_STATE` back into the store, logs
+/// every alert transition, and saves all alert states to `DATA/rules/alerts.state` after each round.
+///
+/// At start it restores the saved states (unless older than the outage tolerance), so a pending
+/// alert keeps its start and a firing alert that was already announced is not announced again. A
+/// failing rule is logged and counted and the rest go on; a failing state save is logged and retried
+/// next round. It records `sonde_rule_*` self-metrics per group.
+public final class RuleEvaluationService: Service, Sendable {
+    private struct Scheduled {
+        var file: String
+        var evaluator: RuleGroupEvaluator
+        var interval: Int64
+        var next: Int64
+        var evaluations: Double = 0
+        var failures: Double = 0
+        var missed: Double = 0
+    }
+
+    private let store: Store
+    private let statePath: String
+    private let globalInterval: Int64
+    private let outageTolerance: Int64
+    private let expand: AlertTemplateExpander
+    private let logger: Logger
+    private let initialGroups: [RuleSet.LoadedGroup]
+    /// Groups handed over by a reload, taken up at the next wake-up.
+    private let replacement = Mutex<[RuleSet.LoadedGroup]?>(nil)
+
+    public init(
+        store: Store, groups: [RuleSet.LoadedGroup], evaluationInterval: Int64, stateDirectory: String,
+        outageTolerance: Int64 = AlertStateFile.defaultOutageTolerance, expand: @escaping AlertTemplateExpander, logger: Logger
+    ) {
+        self.store = store
+        self.initialGroups = groups
+        self.globalInterval = evaluationInterval
+        self.statePath = stateDirectory + "/" + AlertStateFile.fileName
+        self.outageTolerance = outageTolerance
+        self.expand = expand
+        self.logger = logger
+    }
+
+    /// Replaces the rule groups (SIGHUP); alert states carry over for rules whose group, name and
+    /// expression did not change.
+    public func reload(_ groups: [RuleSet.LoadedGroup]) {
+        replacement.withLock { $0 = groups }
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.loop() }
+    }
+
+    private func loop() async {
+        var restored: [String: [ActiveAlert]] = [:]
+        switch AlertStateFile.load(from: statePath, now: AgentClock.wallMilliseconds(), outageTolerance: outageTolerance) {
+        case .none: break
+        case .restored(let alerts, let savedAt):
+            restored = alerts
+            logger.info("alert states restored", metadata: [
+                "rules.state_file": "\(statePath)", "alerts.count": "\(alerts.values.reduce(0) { $0 + $1.count })",
+                "rules.saved_at": "\(TimestampFormat.rfc3339(milliseconds: savedAt))",
+            ])
+        case .tooOld(let savedAt):
+            logger.notice("alert states are older than the outage tolerance; starting afresh", metadata: [
+                "rules.state_file": "\(statePath)", "rules.saved_at": "\(TimestampFormat.rfc3339(milliseconds: savedAt))",
+            ])
+        case .damaged(let why):
+            logger.error("alert state file unreadable; starting afresh", metadata: ["error": "\(why)"])
+        }
+        var scheduled = schedule(initialGroups, restoring: restored, now: AgentClock.wallMilliseconds())
+        logger.info("rules loaded", metadata: [
+            "rules.groups": "\(scheduled.count)", "rules.count": "\(scheduled.reduce(0) { $0 + $1.evaluator.group.rules.count })",
+        ])
+        let engine = PromQLEngine(source: StoreSampleSource(store: store, tier: .tier(.raw)))
+        let sink = StoreRuleSink(store: store)
+        var saveFailing = false
+        while !Task.isCancelled {
+            if let groups = self.replacement.withLock({ value -> [RuleSet.LoadedGroup]? in
+                defer { value = nil }
+                return value
+            }) {
+                var current: [String: [ActiveAlert]] = [:]
+                for entry in scheduled { current.merge(entry.evaluator.alertsByKey) { $1 } }
+                scheduled = self.schedule(groups, restoring: current, now: AgentClock.wallMilliseconds())
+                self.logger.info("rules reloaded", metadata: ["rules.groups": "\(scheduled.count)"])
+            }
+            let wake = scheduled.map(\.next).min() ?? AgentClock.wallMilliseconds() + self.globalInterval
+            let delay = wake - AgentClock.wallMilliseconds()
+            if delay > 0 {
+                do {
+                    try await Task.sleep(for: .milliseconds(delay))
+                } catch {
+                    return
+                }
+            }
+            let now = AgentClock.wallMilliseconds()
+            var evaluated = false
+            for index in scheduled.indices where scheduled[index].next <= now {
+                self.evaluate(&scheduled[index], engine: engine, sink: sink)
+                evaluated = true
+            }
+            guard evaluated else { continue }
+            var alerts: [String: [ActiveAlert]] = [:]
+            for entry in scheduled { alerts.merge(entry.evaluator.alertsByKey) { $1 } }
+            do {
+                try AlertStateFile.save(alerts, at: AgentClock.wallMilliseconds(), to: self.statePath)
+                if saveFailing { self.logger.info("alert state saves again") }
+                saveFailing = false
+            } catch {
+                if !saveFailing { self.logger.error("cannot save alert state", metadata: ["error": "\(error)"]) }
+                saveFailing = true
+            }
+            sink.write(Labels(name: "sonde_rule_state_save_success"), timestamp: now, value: saveFailing ? 0 : 1)
+        }
+    }
+
+    private func schedule(_ groups: [RuleSet.LoadedGroup], restoring alerts: [String: [ActiveAlert]], now: Int64) -> [Scheduled] {
+        groups.map { loaded in
+            let interval = loaded.group.intervalMilliseconds ?? globalInterval
+            return Scheduled(
+                file: loaded.file, evaluator: RuleGroupEvaluator(group: loaded.group, restoring: alerts), interval: interval,
+                next: (now / interval + 1) * interval)
+        }
+    }
+
+    private func evaluate(_ entry: inout Scheduled, engine: PromQLEngine, sink: StoreRuleSink) {
+        let time = entry.next
+        let started = AgentClock.monotonicSeconds()
+        let round = entry.evaluator.evaluate(at: time, engine: engine, sink: sink, expand: expand)
+        let seconds = AgentClock.monotonicSeconds() - started
+        let group = entry.evaluator.group.name
+        for failure in round.failures {
+            logger.warning("rule evaluation failed", metadata: [
+                "rules.group": "\(group)", "rules.rule": "\(failure.rule)", "rules.file": "\(entry.file)", "error": "\(failure.message)",
+            ])
+        }
+        for change in round.transitions { log(change) }
+        entry.evaluations += Double(entry.evaluator.group.rules.count)
+        entry.failures += Double(round.failures.count)
+        // A round that overran its interval skips the ticks it missed, as Prometheus does.
+        let now = AgentClock.wallMilliseconds()
+        var next = time + entry.interval
+        if next <= now {
+            let skipped = (now - next) / entry.interval + 1
+            entry.missed += Double(skipped)
+            next += skipped * entry.interval
+        }
+        entry.next = next
+        let labels = [Label("rule_group", group)]
+        sink.write(Labels([Label(Labels.metricNameLabel, "sonde_rule_group_last_duration_seconds")] + labels), timestamp: time, value: seconds)
+        sink.write(Labels([Label(Labels.metricNameLabel, "sonde_rule_group_rules")] + labels), timestamp: time, value: Double(entry.evaluator.group.rules.count))
+        sink.write(Labels([Label(Labels.metricNameLabel, "sonde_rule_evaluations_total")] + labels), timestamp: time, value: entry.evaluations)
+        sink.write(Labels([Label(Labels.metricNameLabel, "sonde_rule_evaluation_failures_total")] + labels), timestamp: time, value: entry.failures)
+        sink.write(Labels([Label(Labels.metricNameLabel, "sonde_rule_group_iterations_missed_total")] + labels), timestamp: time, value: entry.missed)
+    }
+
+    private func log(_ change: RuleGroupEvaluator.Transition) {
+        let alert = change.transition.alert
+        var metadata: Logger.Metadata = [
+            "alert.name": "\(change.rule)", "alert.labels": "\(alert.labels)", "rules.group": "\(change.group)",
+            "alert.value": "\(ValueFormat.string(alert.value))",
+        ]
+        if let summary = alert.annotations["summary"] { metadata["alert.summary"] = "\(summary)" }
+        switch change.transition {
+        case .pending: logger.info("alert pending", metadata: metadata)
+        case .firing: logger.warning("alert firing", metadata: metadata)
+        case .resolved: logger.notice("alert resolved", metadata: metadata)
+        }
+    }
+}
+
+/// Rule results into the store, at the evaluation's timestamp.
+struct StoreRuleSink: RuleSampleSink {
+    let store: Store
+
+    func write(_ labels: Labels, timestamp: Int64, value: Double) {
+        _ = store.append(labels, timestamp: timestamp, value: value)
+    }
+}
