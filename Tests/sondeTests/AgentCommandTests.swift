@@ -91,7 +91,6 @@ struct AgentCommandTests {
         #expect(good.stdout.contains("password: <redacted>"))
         #expect(!good.stdout.contains("very-secret") && !good.stdout.contains("inline@"))
         #expect(good.stdout.contains("max_bytes: 256MiB"))
-        #expect(good.stdout.contains("validated but not run by this build yet: rules"))
         #expect(good.stdout.contains("statement_timeout: 5s"))
 
         writeFile(config, "collectors:\n  postgres:\n    - name: main\n      dsn: postgres://sonde@db?sslmode=sometimes\n")
