@@ -8,8 +8,9 @@ packages=(pkg-config zlib1g-dev libcurl4-openssl-dev libsystemd-dev)
 for option in "$@"; do
   case "$option" in
     # openssl makes the TLS tests' certificates; the Gunicorn log tests run a real Gunicorn and
-    # logrotate, the PostgreSQL tests a real PostgreSQL (started by the tests as user postgres).
-    --test) packages+=(openssl gunicorn logrotate python3 postgresql) ;;
+    # logrotate, the PostgreSQL tests a real PostgreSQL (started by the tests as user postgres);
+    # prometheus brings promtool, against which `sonde rules test` is checked file by file.
+    --test) packages+=(openssl gunicorn logrotate python3 postgresql prometheus) ;;
     # mtail runs beside sonde on the same access log (Benchmarks/mtail/compare.sh).
     --bench) packages+=(mtail time python3) ;;
     *) echo "unknown option: $option" >&2; exit 2 ;;
@@ -24,6 +25,14 @@ if ((${#missing[@]})); then
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
+  # Packages with services (postgresql, prometheus) must not start them: the tests start their own.
+  # Without systemd, invoke-rc.d asks policy-rc.d; a temporary one answers "not now" (101).
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ] && [ ! -d /run/systemd/system ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+    "${sudo_cmd[@]}" chmod 755 "$policy"
+    trap '"${sudo_cmd[@]}" rm -f "$policy"' EXIT
+  fi
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 command -v swift >/dev/null || { echo "swift not found on PATH (Swift 6.1 or later is needed)" >&2; exit 1; }

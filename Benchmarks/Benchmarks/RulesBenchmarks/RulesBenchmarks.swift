@@ -34,7 +34,10 @@ let benchmarks: @Sendable () -> Void = {
             for (index, ref) in refs.enumerated() {
                 // Counters for even metrics, gauges in [0, 1) for odd ones.
                 let metric = index / 100
-                let value = metric % 2 == 0 ? Double((time - start) / 1000 * (index % 7 + 1)) : Double((index * 31 + Int(time / 10_000)) % 100) / 100
+                let seconds: Int64 = (time - start) / 1000
+                let counter = Double(seconds * Int64(index % 7 + 1))
+                let gauge = Double((index * 31 + Int(time / 10_000)) % 100) / 100
+                let value = metric % 2 == 0 ? counter : gauge
                 batch.add(ref, timestamp: time, value: value)
             }
             store.append(batch)
