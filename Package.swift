@@ -93,7 +93,10 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SondeNetTests", dependencies: ["SondeNet", "SondeCore", "SondeTestSupport"]),
-        .testTarget(name: "SondeRulesTests", dependencies: ["SondeRules", "SondeCore", "SondeStore", "SondeTestSupport"]),
+        .testTarget(
+            name: "SondeRulesTests", dependencies: ["SondeRules", "SondeCore", "SondeStore", "SondeTestSupport"],
+            // promtool test files with their recorded outcomes (scripts/promtool-corpus.sh).
+            resources: [.copy("PromtoolCorpus")]),
         .testTarget(name: "SondeAgentTests", dependencies: ["SondeAgent", "SondeStore", "SondeCollectors", "SondeCore"]),
         // Runs the built `sonde` binary as a user would.
         .testTarget(name: "sondeTests", dependencies: ["sonde", "SondeTestSupport"]),

@@ -45,6 +45,10 @@ FIXED = [
     '{{ $labels.job | toUpper | printf "%s!" }}', '{{ (printf "%s-%s" "a" "b") }}', '{{ "x" | printf "%s%s" "y" }}',
     "{{\n  $labels.job\n}}", '{{ 0.1 }}|{{ 100000000000000000000.0 }}', '{{ humanize 1e-30 }}|{{ humanize 1e30 }}',
     '{{ humanizeDuration -3.5 }}|{{ humanizeDuration -86401 }}|{{ humanizeDuration 0.0001 }}', '{{ humanizePercentage "0.5" }}',
+    '{{ printf "%*d|%-*d|%.*f|%*d" 5 42 4 7 2 3.14159 2000000 1 }}', '{{ printf "%v|%s" $labels .ExternalLabels }}',
+    '{{ printf "%6.2v|%+d|% d|%x" 3.14159 5 5 -255 }}', '{{ printf "%t|%v|%s" false true nil }}', '{{ html 1 2 }}|{{ urlquery "é" }}',
+    '{{ title "élan vital" }}|{{ toUpper "straße" }}|{{ toLower "ÀÉ" }}', '{{ printf "%q" "tab\\there\\u00e9\\x01" }}',
+    '{{ if eq .Value 1.0 }}one{{ end }}|{{ if not (eq $labels.job "x") }}notx{{ end }}', '{{ "a" | printf "%s-%s" "b" | toUpper }}',
     '{{ gt 1 0.5 }}', '{{ humanize "abc" }}', '{{ .Nope }}', '{{ $labels.job.x }}', '{{ len 3 }}',
 ]
 

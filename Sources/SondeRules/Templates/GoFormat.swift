@@ -198,8 +198,10 @@ enum GoFormat {
             }
             if index < scalars.count, scalars[index] == "*" {
                 index += 1
-                if argument < args.count, case .int(let width) = args[argument] {
-                    spec.width = Int(clamping: width.magnitude)
+                // Go refuses widths and precisions beyond ±1e6 (`%!(BADWIDTH)`), which also bounds
+                // what a template can make us allocate.
+                if argument < args.count, case .int(let width) = args[argument], width.magnitude <= 1_000_000 {
+                    spec.width = Int(width.magnitude)
                     if width < 0 { spec.minus = true }
                 } else {
                     result += "%!(BADWIDTH)"
@@ -212,8 +214,8 @@ enum GoFormat {
                 index += 1
                 if index < scalars.count, scalars[index] == "*" {
                     index += 1
-                    if argument < args.count, case .int(let precision) = args[argument], precision >= 0 {
-                        spec.precision = Int(clamping: precision)
+                    if argument < args.count, case .int(let precision) = args[argument], precision >= 0, precision <= 1_000_000 {
+                        spec.precision = Int(precision)
                     } else {
                         result += "%!(BADPREC)"
                     }
@@ -287,9 +289,13 @@ enum GoFormat {
                 }
             }
             let sign = int < 0 ? "-" : spec.plus ? "+" : spec.space ? " " : ""
-            var noZero = spec
-            if spec.precision != nil { noZero.zero = false }
-            return padNumber(sign.isEmpty ? "+" + digits : sign + digits, spec: noZero, special: false, hidePlus: sign.isEmpty)
+            // Zero padding goes after the sign; a precision turns it off, as in Go.
+            if spec.zero, spec.precision == nil, let width = spec.width, width > sign.count + digits.count {
+                return sign + String(repeating: "0", count: width - sign.count - digits.count) + digits
+            }
+            var spaces = spec
+            spaces.zero = false
+            return pad(sign + digits, spec: spaces)
         case .string(let text):
             var body = text
             if let precision = spec.precision { body = String(String.UnicodeScalarView(text.unicodeScalars.prefix(precision))) }
@@ -323,7 +329,7 @@ enum GoFormat {
 
     /// A number with its sign (`core` starts with `-`, `+` or a digit): `+` shown only when asked
     /// for (and always for infinities), zero padding after the sign.
-    private static func padNumber(_ core: String, spec: Spec, special: Bool, hidePlus: Bool = false) -> String {
+    private static func padNumber(_ core: String, spec: Spec, special: Bool) -> String {
         var sign = ""
         var body = Substring(core)
         if let first = body.first, first == "-" || first == "+" {
@@ -339,8 +345,8 @@ enum GoFormat {
             plain.zero = false
             return pad(sign + body, spec: plain)
         }
-        if sign == "+" && (hidePlus || !spec.plus) {
-            sign = spec.space && !hidePlus ? " " : ""
+        if sign == "+" && !spec.plus {
+            sign = spec.space ? " " : ""
         }
         if spec.zero, let width = spec.width, width > sign.count + body.count {
             return sign + String(repeating: "0", count: width - sign.count - body.count) + body
