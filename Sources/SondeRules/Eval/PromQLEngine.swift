@@ -111,12 +111,23 @@ final class PromQLEvaluation {
         Self.collectWindows(expr, start: start, end: end, lookback: lookback, into: &windows)
         for (key, window) in windows {
             let series = try engine.source.series(matching: window.matchers, start: window.start, end: window.end, step: step)
-            loaded[key] = series.map { series in
+            // In Prometheus' order (sorted by label set), so that sums add in the same order and
+            // give the same last bits.
+            loaded[key] = series.sorted { Self.precedes($0.labels, $1.labels) }.map { series in
                 Loaded(
                     labels: series.labels, timestamps: series.timestamps, values: series.values,
                     hasStaleMarkers: series.values.contains { StaleMarker.isStale($0) })
             }
         }
+    }
+
+    /// Prometheus' `labels.Compare`: pair by pair, name then value, bytewise; a prefix sorts first.
+    static func precedes(_ lhs: Labels, _ rhs: Labels) -> Bool {
+        for (left, right) in zip(lhs.pairs, rhs.pairs) {
+            if left.name != right.name { return Array(left.name.utf8).lexicographicallyPrecedes(right.name.utf8) }
+            if left.value != right.value { return Array(left.value.utf8).lexicographicallyPrecedes(right.value.utf8) }
+        }
+        return lhs.pairs.count < rhs.pairs.count
     }
 
     /// The union of the windows each distinct selector is read over.

@@ -50,8 +50,13 @@ extension PromQLEvaluation {
                 }
                 return resets
             }
-        case "avg_over_time": return try overRange(arguments[0], at: time) { window, _ in Self.incrementalMean(window.values) }
-        case "sum_over_time": return try overRange(arguments[0], at: time) { window, _ in window.values.reduce(0, +) }
+        case "avg_over_time": return try overRange(arguments[0], at: time) { window, _ in Self.kahanMean(window.values) }
+        case "sum_over_time":
+            return try overRange(arguments[0], at: time) { window, _ in
+                var sum = 0.0, compensation = 0.0
+                for value in window.values { (sum, compensation) = Self.kahanSumIncrement(value, sum, compensation) }
+                return sum + compensation
+            }
         case "count_over_time": return try overRange(arguments[0], at: time) { window, _ in Double(window.values.count) }
         case "min_over_time":
             return try overRange(arguments[0], at: time) { window, _ in
@@ -241,8 +246,22 @@ extension PromQLEvaluation {
         return (total, compensation)
     }
 
-    /// The running mean Prometheus uses for `avg` and `avg_over_time`, which neither overflows nor
-    /// turns a sum of infinities into NaN.
+    /// `avg_over_time`'s running mean, compensated (Kahan–Neumaier) as Prometheus computes it.
+    static func kahanMean<S: Sequence>(_ values: S) -> Double where S.Element == Double {
+        var mean = 0.0, count = 0.0, compensation = 0.0
+        for value in values {
+            count += 1
+            if mean.isInfinite {
+                if value.isInfinite && (mean > 0) == (value > 0) { continue }
+                if !value.isInfinite && !value.isNaN { continue }
+            }
+            (mean, compensation) = kahanSumIncrement(value / count - mean / count, mean, compensation)
+        }
+        return mean.isInfinite ? mean : mean + compensation
+    }
+
+    /// The running mean Prometheus uses for `avg`, which neither overflows nor turns a sum of
+    /// infinities into NaN.
     static func incrementalMean<S: Sequence>(_ values: S) -> Double where S.Element == Double {
         var mean = 0.0, count = 0.0
         for value in values {
