@@ -6,7 +6,7 @@ public typealias AlertTemplateExpander = @Sendable (_ template: String, _ labels
 
 /// Where rule results go: the store for the agent, memory for `sonde rules test`. A write must be
 /// visible to the next rule's query at once, because rules of a group may read each other's results.
-public protocol RuleSampleSink {
+public protocol RuleSampleSink: Sendable {
     func write(_ labels: Labels, timestamp: Int64, value: Double)
 }
 
@@ -69,13 +69,15 @@ public struct RuleGroupEvaluator: Sendable {
         at time: Int64, engine: PromQLEngine, sink: some RuleSampleSink, expand: AlertTemplateExpander
     ) -> RoundResult {
         var round = RoundResult()
+        let cache = RoundSampleCache(source: engine.source, sink: sink)
+        let engine = PromQLEngine(source: cache, lookbackMilliseconds: engine.lookbackMilliseconds)
         for (index, rule) in group.rules.enumerated() {
             do {
                 let output = try evaluateRule(index, rule, at: time, engine: engine, expand: expand, round: &round)
-                for (labels, value) in output { sink.write(labels, timestamp: time, value: value) }
+                for (labels, value) in output { cache.write(labels, timestamp: time, value: value) }
                 let current = Set(output.map(\.0))
                 for labels in previousSeries[index] ?? [] where !current.contains(labels) {
-                    sink.write(labels, timestamp: time, value: StaleMarker.value)
+                    cache.write(labels, timestamp: time, value: StaleMarker.value)
                 }
                 previousSeries[index] = current
                 round.samplesWritten += output.count

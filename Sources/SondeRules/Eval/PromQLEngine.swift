@@ -48,6 +48,10 @@ public struct PromQLEngine: Sendable {
         let evaluation = try PromQLEvaluation(engine: self, expr: expr, start: start, end: end, step: step)
         var result: [PromQLSeries] = []
         var indexByLabels: [Labels: Int] = [:]
+        // Steps usually return the same series in the same order: the previous step's order is
+        // tried first, which compares labels instead of hashing them.
+        var previousOrder: [Int] = []
+        var order: [Int] = []
         var time = start
         while time <= end {
             switch try evaluation.evaluate(expr, at: time) {
@@ -56,9 +60,12 @@ public struct PromQLEngine: Sendable {
                 result[0].timestamps.append(time)
                 result[0].values.append(value)
             case .vector(let samples):
-                for sample in samples {
+                order.removeAll(keepingCapacity: true)
+                for (position, sample) in samples.enumerated() {
                     let index: Int
-                    if let known = indexByLabels[sample.labels] {
+                    if position < previousOrder.count, result[previousOrder[position]].labels == sample.labels {
+                        index = previousOrder[position]
+                    } else if let known = indexByLabels[sample.labels] {
                         index = known
                     } else {
                         index = result.count
@@ -67,7 +74,9 @@ public struct PromQLEngine: Sendable {
                     }
                     result[index].timestamps.append(time)
                     result[index].values.append(sample.value)
+                    order.append(index)
                 }
+                swap(&order, &previousOrder)
             case .matrix, .string:
                 break
             }
@@ -82,6 +91,8 @@ final class PromQLEvaluation {
     /// A series as read from the source.
     struct Loaded {
         var labels: Labels
+        /// `labels` without `__name__`, computed once rather than at every step.
+        var unnamed: Labels
         var timestamps: [Int64]
         var values: [Double]
         var hasStaleMarkers: Bool
@@ -90,6 +101,7 @@ final class PromQLEvaluation {
     /// A series' samples inside one range selector's window, staleness markers removed.
     struct Window {
         var labels: Labels
+        var unnamed: Labels
         var timestamps: ArraySlice<Int64>
         var values: ArraySlice<Double>
     }
@@ -115,7 +127,7 @@ final class PromQLEvaluation {
             // give the same last bits.
             loaded[key] = series.sorted { Self.precedes($0.labels, $1.labels) }.map { series in
                 Loaded(
-                    labels: series.labels, timestamps: series.timestamps, values: series.values,
+                    labels: series.labels, unnamed: series.labels.droppingMetricName, timestamps: series.timestamps, values: series.values,
                     hasStaleMarkers: series.values.contains { StaleMarker.isStale($0) })
             }
         }
@@ -221,9 +233,10 @@ final class PromQLEvaluation {
                     values.append(series.values[index])
                 }
                 guard !timestamps.isEmpty else { continue }
-                result.append(Window(labels: series.labels, timestamps: timestamps[...], values: values[...]))
+                result.append(Window(labels: series.labels, unnamed: series.unnamed, timestamps: timestamps[...], values: values[...]))
             } else {
-                result.append(Window(labels: series.labels, timestamps: series.timestamps[from..<to], values: series.values[from..<to]))
+                result.append(Window(
+                    labels: series.labels, unnamed: series.unnamed, timestamps: series.timestamps[from..<to], values: series.values[from..<to]))
             }
         }
         return result

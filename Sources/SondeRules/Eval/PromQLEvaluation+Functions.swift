@@ -137,12 +137,16 @@ extension PromQLEvaluation {
             throw SondeError(.invalidArgument, "expected a range vector selector: \(argument)")
         }
         var result: [PromQLSample] = []
-        for window in try matrix(argument, at: time) {
+        let windows = try matrix(argument, at: time)
+        result.reserveCapacity(windows.count)
+        for window in windows {
             guard let value = compute(window, PromQLVectorSelectorRange(
                 start: time - selector.offset - selector.range, end: time - selector.offset, range: selector.range)) else { continue }
-            result.append(PromQLSample(labels: keepName ? window.labels : window.labels.droppingMetricName, value: value, timestamp: time))
+            result.append(PromQLSample(labels: keepName ? window.labels : window.unnamed, value: value, timestamp: time))
         }
-        try Self.requireUniqueLabels(result)
+        // Series of one metric name stay distinct without it; only a selector that may match
+        // several names can produce two equal label sets.
+        if !keepName && !selector.selector.selector.hasFixedMetricName { try Self.requireUniqueLabels(result) }
         return .vector(result)
     }
 
@@ -496,6 +500,13 @@ struct PromQLVectorSelectorRange {
     var start: Int64
     var end: Int64
     var range: Int64
+}
+
+extension SeriesSelector {
+    /// Whether an equality matcher fixes the metric name.
+    var hasFixedMetricName: Bool {
+        matchers.contains { $0.name == Labels.metricNameLabel && $0.op == .equal }
+    }
 }
 
 extension PromQLExpr {
