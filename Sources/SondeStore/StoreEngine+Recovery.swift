@@ -115,6 +115,14 @@ extension StoreEngine {
             chunksAfterSnapshot = []
             report.replayedEntries = entries.count
         }
+        // Nothing in the raw ring is newer than its newest segment: reads of a series that start after
+        // that skip the ring (until then, every read goes to it), and what is sealed from now on is
+        // tracked exactly. A per-series bound would need the snapshot to carry one.
+        let ringNewest = rings[Tier.raw.rawValue].segments.filter { $0.chunkCount > 0 }.map(\.maxTimestamp).max() ?? .min
+        for index in heads.indices {
+            heads[index].raw.recent = nil
+            heads[index].raw.olderSealedThrough = ringNewest
+        }
         // Replay re-counted what the previous run already counted.
         counters = StoreCounters()
         for (kind, count) in report.dropped { counters.recoveryDropped[kind, default: 0] += count }

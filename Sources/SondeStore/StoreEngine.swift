@@ -97,6 +97,8 @@ final class StoreEngine {
         pendingSeriesBytes += bytes + 16
         let ref = UInt32(labelsByRef.count)
         addSeries(ref: ref, labels: labels)
+        // A new series has nothing sealed yet.
+        heads[Int(ref)].raw.olderSealedThrough = .min
         pendingSeries.append((ref, labels))
         return .success(ref)
     }
@@ -239,6 +241,10 @@ final class StoreEngine {
                 lastWriteError = error.description
             }
             counters.bytesWritten += rings[tier.rawValue].bytesWritten - before
+        }
+        if tier == .raw {
+            head.olderSealedThrough = max(head.olderSealedThrough, head.recent?.lastTimestamp ?? .min)
+            head.recent = RecentChunk(payload: payload, firstTimestamp: summary.firstTimestamp, lastTimestamp: summary.lastTimestamp)
         }
         head.open = nil
         head.chunkSequence &+= 1

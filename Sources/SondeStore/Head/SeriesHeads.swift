@@ -13,10 +13,23 @@ struct TierHead {
     /// Last accepted timestamp and value bits, kept after the chunk is sealed to spot duplicates.
     var lastTimestamp: Int64 = .min
     var lastBits: UInt64 = 0
+    /// The raw tier's most recently sealed chunk, kept in memory too: rules and recent queries read
+    /// the last minutes of a series, which then lie in this chunk and the open one, with no disk read.
+    var recent: RecentChunk?
+    /// Every sealed chunk of this series other than `recent` ends at or before this time; `.max`
+    /// when unknown (a series read back from disk), which sends every read to the ring.
+    var olderSealedThrough: Int64 = .max
 
     /// A copy of the open chunk (for readers and snapshots; writers go through `open`).
     var chunk: HeadChunk? { open?.chunk }
     var isEmpty: Bool { (open?.chunk.count ?? 0) == 0 }
+}
+
+/// A sealed chunk's encoded bytes and time span.
+struct RecentChunk: Sendable {
+    var payload: [UInt8]
+    var firstTimestamp: Int64
+    var lastTimestamp: Int64
 }
 
 /// The min, max, sum, count and last value of a series over one bucket of a rollup tier, built as

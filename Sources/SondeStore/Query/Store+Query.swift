@@ -16,6 +16,10 @@ extension Store {
             var head: HeadChunk?
             var pending: [Double]?    // the open rollup accumulator's point, columns of RollupColumn
             var pendingTimestamp: Int64
+            /// The last sealed raw chunk, when it and the head hold all of [start, end] that this
+            /// series has: then its ring is not read.
+            var recent: RecentChunk?
+            var needsRing = true
         }
         var tier: Tier
         var series: [Series]
@@ -40,11 +44,16 @@ extension Store {
                     entry.pending = heads[rollup: tier].columns
                     entry.pendingTimestamp = heads[rollup: tier].lastTimestamp
                 }
+                if tier == .raw && heads.raw.olderSealedThrough < start {
+                    entry.needsRing = false
+                    if let recent = heads.raw.recent, recent.lastTimestamp >= start, recent.firstTimestamp <= end { entry.recent = recent }
+                }
                 series.append(entry)
             }
             let ring = engine.rings[tier.rawValue]
+            let ringNeeded = series.contains { $0.needsRing }
             return ReadPlan(
-                tier: tier, series: series, views: series.isEmpty ? [] : ring.views(overlapping: start, end),
+                tier: tier, series: series, views: ringNeeded ? ring.views(overlapping: start, end) : [],
                 reader: ring.reader, detached: engine.detachedChunks[tier] ?? [])
         }
         return try read(plan, start: start, end: end)
@@ -53,7 +62,7 @@ extension Store {
     private func read(_ plan: ReadPlan, start: Int64, end: Int64) throws(SondeError) -> [SeriesData] {
         var pieces: [UInt32: [SeriesMerge.Piece]] = [:]
         var unreadable = 0
-        func decode(_ payload: [UInt8], for ref: UInt32) {
+        func decode(_ payload: [UInt8], into list: inout [SeriesMerge.Piece]) {
             var timestamps: [Int64] = []
             var columns: [[Double]] = []
             let ok = payload.withUnsafeBytes { raw in
@@ -63,16 +72,20 @@ extension Store {
                 unreadable += 1
                 return
             }
-            pieces[ref, default: []].append(SeriesMerge.Piece(timestamps: timestamps, columns: columns))
+            list.append(SeriesMerge.Piece(timestamps: timestamps, columns: columns))
+        }
+        func decode(_ payload: [UInt8], for ref: UInt32) {
+            decode(payload, into: &pieces[ref, default: []])
         }
         let wanted = Set(plan.series.map(\.ref))
+        let fromRing = plan.series.filter(\.needsRing)
         for view in plan.views {
             guard let index = try plan.reader.readIndex(view) else {
                 unreadable += 1
                 continue
             }
             let lookups = index.withUnsafeBytes { raw in
-                plan.series.map { (ref: $0.ref, entries: ChunkIndexEntry.lookup(ref: $0.ref, in: raw)) }
+                fromRing.map { (ref: $0.ref, entries: ChunkIndexEntry.lookup(ref: $0.ref, in: raw)) }
             }
             for (ref, entries) in lookups {
                 for entry in entries {
@@ -97,6 +110,7 @@ extension Store {
         var results: [SeriesData] = []
         for series in plan.series {
             var seriesPieces = pieces[series.ref] ?? []
+            if let recent = series.recent { decode(recent.payload, into: &seriesPieces) }
             if let head = series.head, head.count > 0 {
                 var timestamps: [Int64] = []
                 var columns: [[Double]] = []

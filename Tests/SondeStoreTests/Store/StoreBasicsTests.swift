@@ -31,6 +31,50 @@ struct StoreBasicsTests {
         #expect(try rawSamples(reopened, "m", start: expected[100].timestamp, end: expected[200].timestamp) == Array(expected[100...200]))
     }
 
+    @Test("recent windows read from the last sealed chunk and the head give exactly the stored samples, before and after reopen, and after a backfill")
+    func recentWindows() throws {
+        let directory = TemporaryDirectory()
+        var options = smallOptions(budget: 4 << 20)
+        options.maxSamplesPerChunk = 100
+        var expected: [Sample] = []
+        for index in 0..<1_050 { expected.append(Sample(timestamp: 1_700_000_000_000 + Int64(index) * 1000, value: Double(index % 97))) }
+        func check(_ store: Store, _ phase: String) throws {
+            // Windows ending at the last sample and starting anywhere from inside the open chunk back
+            // past the last sealed chunk into the ring.
+            for back in [1, 30, 60, 120, 149, 150, 151, 200, 400, 1_049] {
+                let start = expected[expected.count - 1 - back].timestamp
+                let got = try rawSamples(store, "m", start: start, end: .max)
+                let want = Array(expected[(expected.count - 1 - back)...])
+                #expect(got == want, "\(phase): back \(back): got \(got.count) from \(got.first.map { "\($0)" } ?? "-") to \(got.last.map { "\($0)" } ?? "-"), want \(want.count) from \(want.first!) to \(want.last!)")
+            }
+        }
+        do {
+            let store = try Store.open(directory: directory.store, options: options)
+            let ref = try #require(store.seriesRef(series("m")))
+            for sample in expected { #expect(store.append(ref, timestamp: sample.timestamp, value: sample.value) == nil) }
+            try check(store, "appended")
+            // A backfill seals the head and starts an older chunk: reads must still find everything.
+            let early = Sample(timestamp: expected[0].timestamp - 5_000, value: -1)
+            #expect(store.append(ref, timestamp: early.timestamp, value: early.value) == nil)
+            expected.insert(early, at: 0)
+            try check(store, "backfilled")
+            #expect(try rawSamples(store, "m") == expected)
+            try store.close()
+        }
+        let reopened = try Store.open(directory: directory.store, options: options)
+        try check(reopened, "reopened")
+        #expect(try rawSamples(reopened, "m") == expected)
+        // New samples after the reopen: recent windows again come from memory, and still exactly.
+        let ref = try #require(reopened.seriesRef(series("m")))
+        for index in 1_050..<1_400 {
+            let sample = Sample(timestamp: 1_700_000_000_000 + Int64(index) * 1000, value: Double(index % 89))
+            #expect(reopened.append(ref, timestamp: sample.timestamp, value: sample.value) == nil)
+            expected.append(sample)
+        }
+        try check(reopened, "appended after reopen")
+        #expect(try rawSamples(reopened, "m") == expected)
+    }
+
     @Test("out-of-order and duplicate samples follow the documented rules and are counted")
     func outOfOrderAndDuplicates() throws {
         let directory = TemporaryDirectory()
