@@ -8,8 +8,9 @@ packages=(pkg-config zlib1g-dev libcurl4-openssl-dev libsystemd-dev)
 for option in "$@"; do
   case "$option" in
     # openssl makes the TLS tests' certificates; the Gunicorn log tests run a real Gunicorn and
-    # logrotate, the PostgreSQL tests a real PostgreSQL (started by the tests as user postgres).
-    --test) packages+=(openssl gunicorn logrotate python3 postgresql) ;;
+    # logrotate, the PostgreSQL tests a real PostgreSQL (started by the tests as user postgres);
+    # python3-pip installs moto, the AWS emulator of the billing tests (below).
+    --test) packages+=(openssl gunicorn logrotate python3 python3-pip postgresql) ;;
     # mtail runs beside sonde on the same access log (Benchmarks/mtail/compare.sh).
     --bench) packages+=(mtail time python3) ;;
     *) echo "unknown option: $option" >&2; exit 2 ;;
@@ -25,5 +26,18 @@ if ((${#missing[@]})); then
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# The billing tests run a real AWS emulator (moto); it comes from PyPI, as Debian does not package it.
+if [[ " $* " == *" --test "* ]] && ! command -v moto_server >/dev/null; then
+  echo "installing: moto[server] (pip)"
+  # Debian's Python refuses pip outside a virtualenv (PEP 668); the tests need moto on PATH anyway.
+  if ! python3 -m pip install --quiet "moto[server]" 2>/tmp/sonde-pip.err; then
+    if grep -q "externally-managed-environment" /tmp/sonde-pip.err; then
+      python3 -m pip install --quiet --break-system-packages "moto[server]"
+    else
+      cat /tmp/sonde-pip.err >&2
+      exit 1
+    fi
+  fi
 fi
 command -v swift >/dev/null || { echo "swift not found on PATH (Swift 6.1 or later is needed)" >&2; exit 1; }
