@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "SondeAWSTests", dependencies: ["SondeAWS", "SondeCore", "SondeNet", "SondeTestSupport"]),
         .testTarget(name: "SondeNetTests", dependencies: ["SondeNet", "SondeCore", "SondeTestSupport"]),
         .testTarget(name: "SondeRulesTests", dependencies: ["SondeRules", "SondeCore", "SondeTestSupport"]),
-        .testTarget(name: "SondeAgentTests", dependencies: ["SondeAgent", "SondeStore", "SondeCollectors", "SondeCore"]),
+        .testTarget(name: "SondeAgentTests", dependencies: ["SondeAgent", "SondeStore", "SondeCollectors", "SondeCore", "SondeAWS", "SondeTestSupport"]),
         // Runs the built `sonde` binary as a user would.
         .testTarget(name: "sondeTests", dependencies: ["sonde", "SondeTestSupport"]),
     ],
