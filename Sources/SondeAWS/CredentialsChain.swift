@@ -210,10 +210,4 @@ public enum AWSRegion {
         if let fallback, !fallback.isEmpty { return fallback }
         return nil
     }
-
-    /// A region name is lower-case letters, digits and dashes (`us-east-1`, `us-gov-west-1`).
-    public static func isValid(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 32
-            && name.utf8.allSatisfy { ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-") }
-    }
 }
