@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "sonde", targets: ["sonde"]),
         .library(name: "SondeCore", targets: ["SondeCore"]),
         .library(name: "SondeStore", targets: ["SondeStore"]),
+        .library(name: "SondeAWS", targets: ["SondeAWS"]),
         .library(name: "SondeCollectors", targets: ["SondeCollectors"]),
         .library(name: "SondeRules", targets: ["SondeRules"]),
     ],
@@ -22,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // SHA-256 and HMAC for SigV4; already in the graph through postgres-nio, which resolves 4.x.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // System libraries from Debian, found through pkg-config.
@@ -44,10 +47,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // SigV4, credentials, the query protocol and its XML, retries, a small CloudWatch client.
+        .target(
+            name: "SondeAWS",
+            dependencies: [
+                "SondeCore", "SondeNet",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "SondeCollectors",
             dependencies: [
-                "SondeCore", "SondeNet", "CSystemd", "CZlib",
+                "SondeCore", "SondeNet", "SondeAWS", "CSystemd", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -60,7 +72,7 @@ let package = Package(
         .target(
             name: "SondeAgent",
             dependencies: [
-                "SondeCore", "SondeStore", "SondeCollectors", "SondeNet", "SondeRules",
+                "SondeCore", "SondeStore", "SondeCollectors", "SondeNet", "SondeRules", "SondeAWS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -89,15 +101,16 @@ let package = Package(
         ),
         .testTarget(
             name: "SondeCollectorsTests",
-            dependencies: ["SondeCollectors", "SondeCore", "SondeTestSupport"],
+            dependencies: ["SondeCollectors", "SondeAWS", "SondeCore", "SondeNet", "SondeTestSupport"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "SondeAWSTests", dependencies: ["SondeAWS", "SondeCore", "SondeNet", "SondeTestSupport"]),
         .testTarget(name: "SondeNetTests", dependencies: ["SondeNet", "SondeCore", "SondeTestSupport"]),
         .testTarget(
             name: "SondeRulesTests", dependencies: ["SondeRules", "SondeCore", "SondeStore", "SondeTestSupport"],
             // promtool test files with their recorded outcomes (scripts/promtool-corpus.sh).
             resources: [.copy("PromtoolCorpus")]),
-        .testTarget(name: "SondeAgentTests", dependencies: ["SondeAgent", "SondeStore", "SondeCollectors", "SondeCore"]),
+        .testTarget(name: "SondeAgentTests", dependencies: ["SondeAgent", "SondeStore", "SondeCollectors", "SondeCore", "SondeAWS", "SondeTestSupport"]),
         // Runs the built `sonde` binary as a user would.
         .testTarget(name: "sondeTests", dependencies: ["sonde", "SondeTestSupport"]),
     ],

@@ -9,8 +9,9 @@ for option in "$@"; do
   case "$option" in
     # openssl makes the TLS tests' certificates; the Gunicorn log tests run a real Gunicorn and
     # logrotate, the PostgreSQL tests a real PostgreSQL (started by the tests as user postgres);
-    # prometheus brings promtool, against which `sonde rules test` is checked file by file.
-    --test) packages+=(openssl gunicorn logrotate python3 postgresql prometheus) ;;
+    # prometheus brings promtool, against which `sonde rules test` is checked file by file;
+    # python3-pip installs moto, the AWS emulator of the billing tests (below).
+    --test) packages+=(openssl gunicorn logrotate python3 python3-pip postgresql prometheus) ;;
     # mtail runs beside sonde on the same access log (Benchmarks/mtail/compare.sh).
     --bench) packages+=(mtail time python3) ;;
     *) echo "unknown option: $option" >&2; exit 2 ;;
@@ -34,5 +35,18 @@ if ((${#missing[@]})); then
     trap '"${sudo_cmd[@]}" rm -f "$policy"' EXIT
   fi
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# The billing tests run a real AWS emulator (moto); it comes from PyPI, as Debian does not package it.
+if [[ " $* " == *" --test "* ]] && ! command -v moto_server >/dev/null; then
+  echo "installing: moto[server] (pip)"
+  # Debian's Python refuses pip outside a virtualenv (PEP 668); the tests need moto on PATH anyway.
+  if ! python3 -m pip install --quiet "moto[server]" 2>/tmp/sonde-pip.err; then
+    if grep -q "externally-managed-environment" /tmp/sonde-pip.err; then
+      python3 -m pip install --quiet --break-system-packages "moto[server]"
+    else
+      cat /tmp/sonde-pip.err >&2
+      exit 1
+    fi
+  fi
 fi
 command -v swift >/dev/null || { echo "swift not found on PATH (Swift 6.1 or later is needed)" >&2; exit 1; }

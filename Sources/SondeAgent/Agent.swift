@@ -46,10 +46,6 @@ public enum Agent {
         }
         let supervisor = CollectorSupervisor(store: store, schedules: try factory(config), logger: logger)
         let rules = try ruleService(config, store: store, dataDirectory: dataDirectory, logger: logger)
-        let notYet = CollectorFactory.notYetRunning(config)
-        if !notYet.isEmpty {
-            logger.notice("configured but not run by this build yet", metadata: ["collector.names": "\(notYet.joined(separator: ","))"])
-        }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
                 .init(service: StoreService(store: store, flushIntervalMilliseconds: config.storage.flushIntervalMilliseconds, logger: logger), serviceName: "store"),

@@ -1,16 +1,17 @@
 import Logging
+import SondeAWS
 import SondeCollectors
 import SondeCore
+import SondeNet
 
 /// Turns the configuration's `collectors` section into the collectors to run. Each schedule carries
 /// a fingerprint of the settings it was built from, so a reload restarts only what changed.
-///
-/// Collectors of later issues (billing) are validated by the configuration
-/// already; this build does not run them yet, and `sonde check` says which run.
 public enum CollectorFactory {
+    /// - Parameter environment: where AWS credentials and profiles are looked up (the billing
+    ///   collector); the process environment by default.
     public static func schedules(
         for config: SondeConfig, identity: InstanceIdentity, dataDirectory: String, procPath: String = "/proc", sysPath: String = "/sys",
-        rootfsPath: String = "/", logger: Logger
+        rootfsPath: String = "/", environment: [String: String] = AWSEnvironment.current(), logger: Logger
     ) throws -> [CollectorSchedule] {
         var schedules: [CollectorSchedule] = [
             // Who this host is (EC2 instance or hostname): `sonde_instance_info`, on the host grid.
@@ -71,6 +72,19 @@ public enum CollectorFactory {
                 timeoutMilliseconds: min(probe.intervalMilliseconds, probe.timeoutMilliseconds + 1_000),
                 fingerprint: "\(probe)"))
         }
+        if collectors.billing.enabled {
+            let billing = collectors.billing
+            // The instance role is asked only where DMI and the metadata service said EC2 (the
+            // identity discovered at start): off EC2 the metadata address is never contacted.
+            let instanceRole = identity.onEC2 ? InstanceRoleCredentialsProvider(client: HTTPClient(), logger: logger) : nil
+            let credentials = AWSCredentialsChain.standard(environment: environment, instanceRole: instanceRole)
+            schedules.append(CollectorSchedule(
+                collector: BillingCollector(settings: BillingCollector.Settings(endpoint: billing.endpoint, perService: billing.perService), credentials: credentials),
+                intervalMilliseconds: billing.intervalMilliseconds,
+                // Two calls, each with up to three attempts of 10 s and the waits between them.
+                timeoutMilliseconds: min(billing.intervalMilliseconds, 90_000),
+                fingerprint: "\(billing)"))
+        }
         return schedules
     }
 
@@ -103,13 +117,6 @@ public enum CollectorFactory {
     /// Checks what the configuration parser cannot (access-log formats), for `sonde check`.
     public static func validate(_ config: SondeConfig) throws(ParseError) {
         for app in config.collectors.gunicorn { _ = try gunicornSettings(app, dataDirectory: ".") }
-    }
-
-    /// Names of the configured collectors that this build validates but does not run yet.
-    public static func notYetRunning(_ config: SondeConfig) -> [String] {
-        var names: [String] = []
-        if config.collectors.billing.enabled { names.append("billing") }
-        return names
     }
 
     /// The systemd units of the watched process groups, when `collectors.systemd.units` is not given:

@@ -134,4 +134,25 @@ struct SondeConfigTests {
         again.collectors.postgres[0].dsn = config.collectors.postgres[0].dsn
         #expect(again == config)
     }
+
+    @Test("collectors.billing: defaults, every key, the rendering parses back, bad endpoints refused")
+    func billing() throws {
+        #expect(try parse("").collectors.billing == BillingConfig())
+        #expect(BillingConfig().endpoint == "https://monitoring.us-east-1.amazonaws.com")
+        #expect(BillingConfig().intervalMilliseconds == 3_600_000)
+        let config = try parse("collectors:\n  billing: {enabled: true, interval: 6h, endpoint: 'http://127.0.0.1:5000', per_service: true}\n")
+        #expect(config.collectors.billing.enabled)
+        #expect(config.collectors.billing.intervalMilliseconds == 6 * 3_600_000)
+        #expect(config.collectors.billing.endpoint == "http://127.0.0.1:5000")
+        #expect(config.collectors.billing.perService)
+        #expect(try parse(config.rendered()) == config)
+        for (endpoint, column) in [("monitoring.us-east-1.amazonaws.com", 23), ("https://user:pw@host", 23), ("https://host/?a=b", 23), ("https://", 23)] {
+            let error = #expect(throws: ParseError.self) { try parse("collectors:\n  billing: {endpoint: '\(endpoint)'}\n") }
+            #expect(error?.line == 2)
+            #expect(error?.column == column)
+            #expect(error?.message.hasPrefix("collectors.billing.endpoint: expected an http:// or https:// URL") == true)
+        }
+        #expect(throws: ParseError.self) { try parse("collectors:\n  billing: {interval: 10s}\n") }
+        #expect(throws: ParseError.self) { try parse("collectors:\n  billing: {threshold: 100}\n") }
+    }
 }

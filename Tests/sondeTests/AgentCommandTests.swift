@@ -103,6 +103,18 @@ struct AgentCommandTests {
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("\(config):2:3: collectors.proces: unknown key; expected one of: host, process"), "\(bad.stderr)")
 
+        // Billing and rules run in this build: billing's keys are printed, nothing is "not run yet".
+        writeFile(config, "collectors:\n  billing: {enabled: true, per_service: true}\nrules:\n  files: [/nonexistent/*.yaml]\n")
+        let billing = Sonde.run(["check", "--config", config])
+        #expect(billing.status == 0, "\(billing.stderr)")
+        #expect(billing.stdout.contains("  billing:\n    enabled: true\n    interval: 1h\n    endpoint: 'https://monitoring.us-east-1.amazonaws.com'\n    per_service: true\n"))
+        #expect(!billing.stdout.contains("not run"))
+        #expect(billing.stdout.contains("outage_tolerance: 1h"))
+        writeFile(config, "collectors:\n  billing:\n    enabled: true\n    endpoint: monitoring.us-east-1.amazonaws.com\n")
+        let badEndpoint = Sonde.run(["check", "--config", config])
+        #expect(badEndpoint.status == 1)
+        #expect(badEndpoint.stderr.contains("\(config):4:15: collectors.billing.endpoint: expected an http:// or https:// URL"), "\(badEndpoint.stderr)")
+
         let defaults = Sonde.run(["check"])
         #expect(defaults.status == 0)
         #expect(defaults.stdout.contains("listen: 127.0.0.1:9733"))

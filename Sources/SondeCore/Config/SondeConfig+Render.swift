@@ -105,7 +105,11 @@ extension SondeConfig {
                 line(3, "tls: {\(tls.joined(separator: ", "))}")
             }
         }
-        line(1, "billing: {enabled: \(collectors.billing.enabled), interval: \(duration(collectors.billing.intervalMilliseconds))}")
+        line(1, "billing:")
+        line(2, "enabled: \(collectors.billing.enabled)")
+        line(2, "interval: \(duration(collectors.billing.intervalMilliseconds))")
+        line(2, "endpoint: \(quote(collectors.billing.endpoint))")
+        line(2, "per_service: \(collectors.billing.perService)")
         line(0, "rules:")
         line(1, "files: [\(rules.files.map(quote).joined(separator: ", "))]")
         line(1, "evaluation_interval: \(duration(rules.evaluationIntervalMilliseconds))")

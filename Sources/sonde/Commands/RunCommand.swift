@@ -74,9 +74,5 @@ struct CheckCommand: ParsableCommand {
         }
         Terminal.out("# effective configuration (\(config ?? "embedded defaults")), secrets redacted")
         print(parsed.rendered(), terminator: "")
-        let notYet = CollectorFactory.notYetRunning(parsed)
-        if !notYet.isEmpty {
-            Terminal.out("# validated but not run by this build yet: \(notYet.joined(separator: ", "))")
-        }
     }
 }

@@ -1,0 +1,54 @@
+/// The AWS query protocol's request body: `Action=…&Version=…&Name.member.1=…`, each name and
+/// value percent-encoded per RFC 3986 (every byte but `A–Z a–z 0–9 - _ . ~` as `%XX`, upper-case
+/// hex, so a space is `%20`, never `+`), which is also what SigV4's canonical query wants.
+public enum FormEncoding {
+    /// `Action=GetMetricData&Version=2010-08-01&…`, in the order given (AWS does not care; keeping
+    /// the caller's order keeps bodies readable in a packet capture).
+    public static func queryBody(action: String, version: String, parameters: [(String, String)]) -> String {
+        ([("Action", action), ("Version", version)] + parameters).map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
+    }
+
+    /// RFC 3986 percent-encoding of the UTF-8 bytes of `text`, unreserved characters kept.
+    public static func percentEncode(_ text: String) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.append(byte)
+            default:
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `%XX` sequences decoded; a `%` not followed by two hex digits is kept as it is.
+    public static func percentDecode(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        var index = 0
+        func hexValue(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
+                let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+            {
+                out.append(high << 4 | low)
+                index += 3
+            } else {
+                out.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
