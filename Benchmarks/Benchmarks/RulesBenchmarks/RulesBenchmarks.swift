@@ -20,6 +20,13 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
     }
 
+    Benchmark("rules: the same in an alert storm (every rule firing for every series)") { benchmark in
+        let fixture = stormFixture
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(fixture.round()) }
+        benchmark.stopMeasurement()
+    }
+
     Benchmark("query: rate(x[5m]) over 24 h at a 1 m step, 100 series") { benchmark in
         let fixture = queryFixture
         benchmark.startMeasurement()
@@ -30,8 +37,12 @@ let benchmarks: @Sendable () -> Void = {
 
 /// Built once, on first use, outside the measurement: 100 metrics x 100 series, one sample every
 /// 10 s for the last hour (sealed chunks in the ring and open heads, as on a running agent), and a
-/// group of 500 alerting rules of five shapes over them.
-let rulesFixture = RulesFixture()
+/// group of 500 alerting rules of five shapes over them: counters (even metrics) and gauges (odd
+/// ones), with thresholds a few series in a hundred cross, as on a host having a bad day.
+let rulesFixture = RulesFixture(storm: false)
+
+/// The same data with thresholds every series crosses: 25,000 alerts updated and rendered a round.
+let stormFixture = RulesFixture(storm: true)
 
 final class RulesFixture: @unchecked Sendable {
     let directory = Scratch()
@@ -43,7 +54,7 @@ final class RulesFixture: @unchecked Sendable {
     let end: Int64 = 1_795_000_000_000
     var time: Int64
 
-    init() {
+    init(storm: Bool) {
         store = try! Store.open(directory: directory.path)
         let start = end - 3_600_000
         var batch = SampleBatch()
@@ -61,7 +72,7 @@ final class RulesFixture: @unchecked Sendable {
                 // Counters for even metrics, gauges in [0, 1) for odd ones.
                 let metric = index / 100
                 let seconds: Int64 = (time - start) / 1000
-                let counter = Double(seconds * Int64(index % 7 + 1))
+                let counter = Double(seconds * Int64(index % 97 + 1))
                 let gauge = Double((index * 31 + Int(time / 10_000)) % 100) / 100
                 batch.add(ref, timestamp: time, value: metric % 2 == 0 ? counter : gauge)
             }
@@ -71,14 +82,14 @@ final class RulesFixture: @unchecked Sendable {
         }
         var yaml = "groups:\n  - name: bench\n    rules:\n"
         for rule in 0..<500 {
-            let metric = rule % 100
+            let counter = 2 * (rule % 50), gauge = 2 * (rule % 50) + 1
             let expr: String
             switch rule % 5 {
-            case 0: expr = "rate(metric_\(metric)[5m]) > 3"
-            case 1: expr = "metric_\(metric) > 0.9"
-            case 2: expr = "sum by (job) (rate(metric_\(metric)[5m])) > 1000"
-            case 3: expr = "avg_over_time(metric_\(metric)[5m]) > 0.8"
-            default: expr = "metric_\(metric) < 0.02 and on(instance) metric_\((metric + 1) % 100) > 0"
+            case 0: expr = "rate(metric_\(counter)[5m]) > \(storm ? 0 : 96.5)"
+            case 1: expr = "metric_\(gauge) > \(storm ? -1 : 0.985)"
+            case 2: expr = "sum by (job) (rate(metric_\(counter)[5m])) > \(storm ? 0 : 1e9)"
+            case 3: expr = "avg_over_time(metric_\(gauge)[5m]) > \(storm ? -1 : 0.95)"
+            default: expr = "metric_\(gauge) < \(storm ? 2 : 0.015) and on(instance) metric_\((gauge + 2) % 100) >= 0"
             }
             yaml += "      - alert: Rule\(rule)\n        expr: \(expr)\n        for: 5m\n        labels: {severity: warning}\n"
             yaml += "        annotations: {summary: \"{{ $labels.instance }} at {{ $value | humanize }}\"}\n"
@@ -90,6 +101,8 @@ final class RulesFixture: @unchecked Sendable {
         self.time = end
         // One round first, so alerts exist and their annotations are rendered every round after.
         _ = round()
+        let active = evaluator.alertStates.values.reduce(0) { $0 + $1.activeAlerts.count }
+        print("rules fixture (storm: \(storm)): \(active) active alerts")
     }
 
     /// One round, 10 ms after the last (the data do not move; the rules' work is the same).

@@ -89,7 +89,8 @@ public struct AlertingRuleState: Sendable, Equatable {
         }
     }
 
-    /// Advances every alert to time `now`; returns the transitions in label order.
+    /// Advances every alert to time `now`; returns the transitions in label order (transitions are
+    /// few; the alerts themselves are not sorted, which would cost every round).
     public mutating func advance(_ results: [Result], at now: Int64) -> [AlertTransition] {
         var transitions: [AlertTransition] = []
         var present = Set<Labels>(minimumCapacity: results.count)
@@ -105,7 +106,7 @@ public struct AlertingRuleState: Sendable, Equatable {
                 transitions.append(.pending(alert))
             }
         }
-        for labels in alerts.keys.sorted(by: { $0.description < $1.description }) {
+        for labels in Array(alerts.keys) {
             guard var alert = alerts[labels] else { continue }
             if !present.contains(labels) {
                 var keepFiring = false
@@ -143,6 +144,7 @@ public struct AlertingRuleState: Sendable, Equatable {
             }
             alerts[labels] = alert
         }
+        guard !transitions.isEmpty else { return [] }
         // An alert that fired in the round it appeared (`for: 0`) was never pending to anyone.
         let fired = Set(transitions.compactMap { transition -> Labels? in
             if case .firing(let alert) = transition { return alert.labels }
@@ -151,16 +153,14 @@ public struct AlertingRuleState: Sendable, Equatable {
         return transitions.filter { transition in
             if case .pending(let alert) = transition { return !fired.contains(alert.labels) }
             return true
-        }
+        }.sorted { $0.alert.labels.description < $1.alert.labels.description }
     }
 
-    /// Pending and firing alerts (what `ALERTS` shows), in label order.
+    /// Pending and firing alerts (what `ALERTS` shows), in no particular order.
     public var activeAlerts: [ActiveAlert] {
-        alerts.values.filter { $0.state != .inactive }.sorted { $0.labels.description < $1.labels.description }
+        alerts.values.filter { $0.state != .inactive }
     }
 
     /// Every alert kept, including resolved ones within their retention (what is persisted).
-    public var allAlerts: [ActiveAlert] {
-        alerts.values.sorted { $0.labels.description < $1.labels.description }
-    }
+    public var allAlerts: [ActiveAlert] { Array(alerts.values) }
 }
