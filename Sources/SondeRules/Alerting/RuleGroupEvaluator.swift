@@ -69,15 +69,21 @@ public struct RuleGroupEvaluator: Sendable {
         at time: Int64, engine: PromQLEngine, sink: some RuleSampleSink, expand: AlertTemplateExpander
     ) -> RoundResult {
         var round = RoundResult()
-        let cache = RoundSampleCache(source: engine.source, sink: sink)
-        let engine = PromQLEngine(source: cache, lookbackMilliseconds: engine.lookbackMilliseconds)
+        // Rules of one round share what they read; a write drops what it could change.
+        let cache = PromQLSelectionCache()
+        var engine = engine
+        engine.selectionCache = cache
+        func write(_ labels: Labels, _ value: Double) {
+            sink.write(labels, timestamp: time, value: value)
+            cache.invalidate(labels)
+        }
         for (index, rule) in group.rules.enumerated() {
             do {
                 let output = try evaluateRule(index, rule, at: time, engine: engine, expand: expand, round: &round)
-                for (labels, value) in output { cache.write(labels, timestamp: time, value: value) }
+                for (labels, value) in output { write(labels, value) }
                 let current = Set(output.map(\.0))
                 for labels in previousSeries[index] ?? [] where !current.contains(labels) {
-                    cache.write(labels, timestamp: time, value: StaleMarker.value)
+                    write(labels, StaleMarker.value)
                 }
                 previousSeries[index] = current
                 round.samplesWritten += output.count

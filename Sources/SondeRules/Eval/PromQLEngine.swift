@@ -11,6 +11,8 @@ import SondeCore
 public struct PromQLEngine: Sendable {
     public var source: any PromQLSampleSource
     public var lookbackMilliseconds: Int64
+    /// Shares prepared selections between the queries that use the same cache (one rule round).
+    public var selectionCache: PromQLSelectionCache?
 
     /// Prometheus' limit on the points of one range query series.
     public static let maximumRangePoints: Int64 = 11_000
@@ -122,14 +124,21 @@ final class PromQLEvaluation {
         var windows: [String: (matchers: [LabelMatcher], start: Int64, end: Int64)] = [:]
         Self.collectWindows(expr, start: start, end: end, lookback: lookback, into: &windows)
         for (key, window) in windows {
+            let cacheKey = "\(window.start) \(window.end) \(step ?? 0) " + key
+            if let cached = engine.selectionCache?.lookup(window.matchers, key: cacheKey) {
+                loaded[key] = cached
+                continue
+            }
             let series = try engine.source.series(matching: window.matchers, start: window.start, end: window.end, step: step)
             // In Prometheus' order (sorted by label set), so that sums add in the same order and
             // give the same last bits.
-            loaded[key] = series.sorted { Self.precedes($0.labels, $1.labels) }.map { series in
+            let prepared = series.sorted { Self.precedes($0.labels, $1.labels) }.map { series in
                 Loaded(
                     labels: series.labels, unnamed: series.labels.droppingMetricName, timestamps: series.timestamps, values: series.values,
                     hasStaleMarkers: series.values.contains { StaleMarker.isStale($0) })
             }
+            loaded[key] = prepared
+            engine.selectionCache?.store(prepared, for: window.matchers, key: cacheKey)
         }
     }
 
