@@ -43,22 +43,6 @@ public struct AWSCredentialsChain: AWSCredentialsProvider {
     }
 }
 
-/// The process environment as a dictionary (what the credentials chain and region detection read).
-public enum AWSEnvironment {
-    public static func current() -> [String: String] {
-        var environment: [String: String] = [:]
-        var entry = environ
-        while let pointer = entry.pointee {
-            let text = String(cString: pointer)
-            if let equals = text.firstIndex(of: "=") {
-                environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            entry += 1
-        }
-        return environment
-    }
-}
-
 /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and optionally `AWS_SESSION_TOKEN`.
 public struct EnvironmentCredentialsSource: AWSCredentialsSource {
     public let environment: [String: String]

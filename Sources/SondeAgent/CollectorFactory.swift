@@ -11,7 +11,7 @@ public enum CollectorFactory {
     ///   collector); the process environment by default.
     public static func schedules(
         for config: SondeConfig, identity: InstanceIdentity, dataDirectory: String, procPath: String = "/proc", sysPath: String = "/sys",
-        rootfsPath: String = "/", environment: [String: String] = AWSEnvironment.current(), logger: Logger
+        rootfsPath: String = "/", environment: [String: String] = ProcessEnvironment.current(), logger: Logger
     ) throws -> [CollectorSchedule] {
         var schedules: [CollectorSchedule] = [
             // Who this host is (EC2 instance or hostname): `sonde_instance_info`, on the host grid.

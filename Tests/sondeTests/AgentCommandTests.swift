@@ -18,13 +18,7 @@ struct AgentCommandTests {
         """
 
     func waitFor(_ text: String, in path: String, seconds: Double = 20) -> Bool {
-        var waited = 0.0
-        while waited < seconds {
-            if readFile(path).contains(text) { return true }
-            usleep(100_000)
-            waited += 0.1
-        }
-        return false
+        waitForFile(path, containing: text, seconds: seconds)
     }
 
     @Test("SIGHUP applies a good file, rejects a bad one and keeps running; SIGTERM flushes the store")

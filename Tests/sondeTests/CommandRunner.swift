@@ -101,3 +101,14 @@ let fixture: String = {
     }
     return "Tests/SondeStoreTests/Fixtures/hostdump-excerpt.om.gz"
 }()
+
+/// Waits until the file contains `text` (a log line the test expects), polling every 0.1 s.
+func waitForFile(_ path: String, containing text: String, seconds: Double = 20) -> Bool {
+    var waited = 0.0
+    while waited < seconds {
+        if readFile(path).contains(text) { return true }
+        usleep(100_000)
+        waited += 0.1
+    }
+    return false
+}

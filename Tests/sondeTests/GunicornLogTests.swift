@@ -322,16 +322,6 @@ struct StoredSeries {
     }
 }
 
-func waitForFile(_ path: String, containing text: String, seconds: Double) -> Bool {
-    var waited = 0.0
-    while waited < seconds {
-        if readFile(path).contains(text) { return true }
-        usleep(100_000)
-        waited += 0.1
-    }
-    return false
-}
-
 extension String {
     /// How many times `needle` occurs.
     func components(of needle: String) -> Int {

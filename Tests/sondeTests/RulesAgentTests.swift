@@ -39,13 +39,7 @@ struct RulesAgentTests {
         """
 
     func waitFor(_ text: String, in path: String, seconds: Double = 20) -> Bool {
-        var waited = 0.0
-        while waited < seconds {
-            if readFile(path).contains(text) { return true }
-            usleep(100_000)
-            waited += 0.1
-        }
-        return false
+        waitForFile(path, containing: text, seconds: seconds)
     }
 
     func occurrences(_ text: String, in path: String) -> Int {

@@ -162,16 +162,7 @@ struct ConfigContext: Sendable {
     }
 
     static var process: ConfigContext {
-        var environment: [String: String] = [:]
-        var entry = environ
-        while let pointer = entry.pointee {
-            let text = String(cString: pointer)
-            if let equals = text.firstIndex(of: "=") {
-                environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            entry += 1
-        }
-        return ConfigContext(environment: environment, readFile: ConfigContext.readWholeFile)
+        ConfigContext(environment: ProcessEnvironment.current(), readFile: ConfigContext.readWholeFile)
     }
 
     static func readWholeFile(_ path: String) throws -> String {

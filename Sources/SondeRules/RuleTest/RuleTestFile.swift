@@ -145,12 +145,12 @@ public struct ExpectedSample: Sendable, Equatable {
 }
 
 /// Walks the YAML tree of a test file, collecting every problem.
-struct RuleTestReader {
+struct RuleTestReader: YAMLProblemCollecting {
     var errors: [ParseError] = []
 
     mutating func file(_ root: YAMLNode, path: String?) -> RuleTestFile {
         var file = RuleTestFile(path: path, ruleFiles: [], evaluationIntervalMilliseconds: 60_000, groupEvalOrder: [], tests: [])
-        guard let keys = mapping(root, ["rule_files", "evaluation_interval", "group_eval_order", "tests"], "the test file") else { return file }
+        guard let keys = mapping(root, allowed: ["rule_files", "evaluation_interval", "group_eval_order", "tests"], what: "the test file") else { return file }
         if let node = keys["rule_files"] { file.ruleFiles = strings(node, "rule_files") }
         if let node = keys["evaluation_interval"], !node.isNull {
             let interval = duration(node, "evaluation_interval")
@@ -173,7 +173,7 @@ struct RuleTestReader {
 
     private mutating func group(_ node: YAMLNode) -> RuleTestGroup? {
         let allowed = ["interval", "input_series", "alert_rule_test", "promql_expr_test", "external_labels", "external_url", "name"]
-        guard let keys = mapping(node, allowed, "a test group") else { return nil }
+        guard let keys = mapping(node, allowed: allowed, what: "a test group") else { return nil }
         var group = RuleTestGroup(
             name: nil, intervalMilliseconds: nil, inputSeries: [], alertRuleTests: [], promqlExprTests: [],
             externalLabels: [:], externalURL: "", position: node.position)
@@ -195,7 +195,7 @@ struct RuleTestReader {
     }
 
     private mutating func inputSeries(_ node: YAMLNode, _ context: String) -> RuleTestInputSeries? {
-        guard let keys = mapping(node, ["series", "values"], "an input series") else { return nil }
+        guard let keys = mapping(node, allowed: ["series", "values"], what: "an input series") else { return nil }
         guard let seriesNode = keys["series"], let text = string(seriesNode, "\(context): series") else {
             errors.append(node.position.error("\(context): an input series needs `series`"))
             return nil
@@ -214,7 +214,7 @@ struct RuleTestReader {
     }
 
     private mutating func alertTest(_ node: YAMLNode, _ context: String) -> AlertRuleTestCase? {
-        guard let keys = mapping(node, ["eval_time", "alertname", "exp_alerts"], "an alert_rule_test item") else { return nil }
+        guard let keys = mapping(node, allowed: ["eval_time", "alertname", "exp_alerts"], what: "an alert_rule_test item") else { return nil }
         let evalTime = keys["eval_time"].map { $0.isNull ? 0 : duration($0, "\(context): eval_time") } ?? 0
         guard let name = keys["alertname"].flatMap({ string($0, "\(context): alertname") }), !name.isEmpty else {
             errors.append(node.position.error("\(context): an item under alert_rule_test misses required attribute alertname at eval_time \(DurationParser.format(evalTime))"))
@@ -223,7 +223,7 @@ struct RuleTestReader {
         var expected: [ExpectedAlert] = []
         if let value = keys["exp_alerts"], let items = sequence(value, "\(context): exp_alerts") {
             for item in items {
-                guard let alertKeys = mapping(item, ["exp_labels", "exp_annotations"], "an expected alert") else { continue }
+                guard let alertKeys = mapping(item, allowed: ["exp_labels", "exp_annotations"], what: "an expected alert") else { continue }
                 expected.append(ExpectedAlert(
                     labels: alertKeys["exp_labels"].map { stringMap($0, "\(context): exp_labels") } ?? [:],
                     annotations: alertKeys["exp_annotations"].map { stringMap($0, "\(context): exp_annotations") } ?? [:]))
@@ -233,7 +233,7 @@ struct RuleTestReader {
     }
 
     private mutating func exprTest(_ node: YAMLNode, _ context: String) -> PromQLExprTestCase? {
-        guard let keys = mapping(node, ["expr", "eval_time", "exp_samples"], "a promql_expr_test item") else { return nil }
+        guard let keys = mapping(node, allowed: ["expr", "eval_time", "exp_samples"], what: "a promql_expr_test item") else { return nil }
         let evalTime = keys["eval_time"].map { $0.isNull ? 0 : duration($0, "\(context): eval_time") } ?? 0
         guard let exprNode = keys["expr"], let text = string(exprNode, "\(context): expr"), !text.isEmpty else {
             errors.append(node.position.error("\(context): a promql_expr_test item needs `expr`"))
@@ -249,7 +249,7 @@ struct RuleTestReader {
         var samples: [ExpectedSample] = []
         if let value = keys["exp_samples"], let items = sequence(value, "\(context): exp_samples") {
             for item in items {
-                guard let sampleKeys = mapping(item, ["labels", "value"], "an expected sample") else { continue }
+                guard let sampleKeys = mapping(item, allowed: ["labels", "value"], what: "an expected sample") else { continue }
                 var labels: [String: String] = [:]
                 if let labelsNode = sampleKeys["labels"], let text = string(labelsNode, "\(context): labels"), !text.isEmpty {
                     guard let parsed = labelSet(text, labelsNode, "\(context): labels") else { continue }
@@ -283,32 +283,6 @@ struct RuleTestReader {
             labels[matcher.name] = matcher.value
         }
         return labels
-    }
-
-    private mutating func mapping(_ node: YAMLNode, _ allowed: [String], _ what: String) -> [String: YAMLNode]? {
-        if node.isNull { return [:] }
-        guard let entries = node.mapping else {
-            errors.append(node.position.error("\(what): expected a mapping, found \(node.summary)"))
-            return nil
-        }
-        var result: [String: YAMLNode] = [:]
-        for entry in entries {
-            if allowed.contains(entry.key) {
-                result[entry.key] = entry.value
-            } else {
-                errors.append(entry.keyPosition.error("\(what): unknown field \"\(entry.key)\"; expected one of: \(allowed.joined(separator: ", "))"))
-            }
-        }
-        return result
-    }
-
-    private mutating func sequence(_ node: YAMLNode, _ what: String) -> [YAMLNode]? {
-        if node.isNull { return [] }
-        guard let items = node.sequence else {
-            errors.append(node.position.error("\(what): expected a list, found \(node.summary)"))
-            return nil
-        }
-        return items
     }
 
     /// Any scalar is text, as yaml.v2 decodes into a Go string; a null is "".

@@ -60,7 +60,7 @@ public struct RuleFileErrors: Error, Sendable, Equatable, CustomStringConvertibl
 }
 
 /// Walks the YAML tree, collecting problems instead of stopping at the first.
-struct RuleFileReader {
+struct RuleFileReader: YAMLProblemCollecting {
     var errors: [ParseError] = []
 
     mutating func groups(_ root: YAMLNode) -> [RuleGroup] {
@@ -161,23 +161,6 @@ struct RuleFileReader {
     }
 
     // MARK: values
-
-    private mutating func mapping(_ node: YAMLNode, allowed: [String], what: String) -> [String: YAMLNode]? {
-        if node.isNull { return [:] }
-        guard let entries = node.mapping else {
-            errors.append(node.position.error("\(what): expected a mapping, found \(node.summary)"))
-            return nil
-        }
-        var result: [String: YAMLNode] = [:]
-        for entry in entries {
-            if allowed.contains(entry.key) {
-                result[entry.key] = entry.value
-            } else {
-                errors.append(entry.keyPosition.error("\(what): unknown field \"\(entry.key)\"; expected one of: \(allowed.joined(separator: ", "))"))
-            }
-        }
-        return result
-    }
 
     private mutating func duration(_ node: YAMLNode, _ what: String) -> Int64 {
         guard let text = node.scalar else {
