@@ -5,7 +5,7 @@ import PackageDescription
 // never sees -sanitize=fuzzer; it depends on the main package by path, so the harnesses exercise the
 // real code. Build and run with `Fuzz/run.sh` (see Fuzz/README.md), never with a plain `swift build`:
 // the harnesses have no `main`, libFuzzer provides it at link time.
-let harnesses = ["openmetrics", "selector", "scalars", "sealedchunk", "headchunk", "records", "gunicornlog", "logcheckpoint", "promql", "alerttemplate", "cloudwatchxml"]
+let harnesses = ["openmetrics", "selector", "scalars", "sealedchunk", "headchunk", "records", "gunicornlog", "logcheckpoint", "promql", "alerttemplate", "cloudwatchxml", "rulefiles"]
 
 let package = Package(
     name: "sonde-fuzz",

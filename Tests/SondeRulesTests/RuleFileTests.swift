@@ -81,6 +81,28 @@ struct RuleFileTests {
         }
     }
 
+    @Test("a problem inside a quoted value with escaped line breaks is put at the value's start, inside the file")
+    func quotedMultiLineValue() {
+        // The value's text has five lines (from `\n` escapes) on one line of the file; found by the
+        // `rulefiles` fuzz harness, which saw an error placed past the file's last line.
+        let text = #"""
+            groups:
+              - name: a
+                rules:
+                  - alert: Quoted
+                    expr: up == 0
+                    annotations:
+                      summary: "one\ntwo\nthree\nfour\n{{ if }}"
+            """#
+        do {
+            _ = try RuleFile.parse(text, path: "q.yaml")
+            Issue.record("accepted a broken template")
+        } catch {
+            #expect(error.errors.map(\.line) == [7], "\(error)")
+            #expect(error.errors.first?.column == 20, "\(error)")
+        }
+    }
+
     @Test("a multi-line expression's error names the line inside the block")
     func blockScalar() {
         let text = """

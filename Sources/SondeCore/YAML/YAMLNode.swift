@@ -17,10 +17,14 @@ public struct YAMLNode: Sendable, Equatable {
 
     public var kind: Kind
     public var position: YAMLPosition
+    /// A literal or folded block scalar (`|`, `>`): its text starts on the line after `position`,
+    /// line for line for `|`, unlike a quoted scalar, whose lines are not the file's.
+    public var isBlockScalar: Bool
 
-    public init(kind: Kind, position: YAMLPosition) {
+    public init(kind: Kind, position: YAMLPosition, isBlockScalar: Bool = false) {
         self.kind = kind
         self.position = position
+        self.isBlockScalar = isBlockScalar
     }
 
     public var scalar: String? {

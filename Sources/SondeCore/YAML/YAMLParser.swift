@@ -454,7 +454,7 @@ public struct YAMLParser {
         case .clip: if !texts.isEmpty { text += "\n" }
         case .keep: text += String(repeating: "\n", count: (texts.isEmpty ? 0 : 1) + trailingEmpty)
         }
-        return YAMLNode(kind: .scalar(text, quoted: true), position: start)
+        return YAMLNode(kind: .scalar(text, quoted: true), position: start, isBlockScalar: true)
     }
 
     // MARK: quoted scalars

@@ -201,34 +201,32 @@ struct RuleFileReader: YAMLProblemCollecting {
             do {
                 _ = try AlertTemplate.parse(text)
             } catch {
-                var line = entry.value.position.line
-                var column = error.column
-                if !text.contains("\n") {
-                    column = entry.value.position.column + (quoted ? 1 : 0) + error.column - 1
-                } else {
-                    // A block scalar (`description: |`) starts on the next line.
-                    line += error.line
-                }
+                let place = Self.filePosition(line: error.line, column: error.column, text: text, quoted: quoted, in: entry.value)
                 errors.append(ParseError(
-                    file: entry.value.position.file, line: line, column: column,
+                    file: entry.value.position.file, line: place.line, column: place.column,
                     message: "\(rule): \(kind) \"\(entry.key)\": template: \(error.message)"))
             }
         }
     }
 
-    /// An expression error's position in the file: on the expression's own line it is offset by
-    /// where the value starts (and its opening quote). A multi-line expression (a block scalar,
-    /// `expr: |`) starts on the next line; its columns are the expression's own, without the
-    /// block's indentation.
+    /// An expression error's position in the file.
     static func position(of error: ParseError, in node: YAMLNode, rule: String) -> ParseError {
-        var line = node.position.line
-        var column = error.column
-        if case .scalar(let text, let quoted) = node.kind, !text.contains("\n") {
-            column = node.position.column + (quoted ? 1 : 0) + error.column - 1
-        } else {
-            line += error.line
+        var place = (line: node.position.line + error.line, column: error.column)
+        if case .scalar(let text, let quoted) = node.kind {
+            place = filePosition(line: error.line, column: error.column, text: text, quoted: quoted, in: node)
         }
-        return ParseError(file: node.position.file, line: line, column: column, message: "\(rule): expr: \(error.message)")
+        return ParseError(file: node.position.file, line: place.line, column: place.column, message: "\(rule): expr: \(error.message)")
+    }
+
+    /// Where a position inside a scalar's text (an expression's, a template's) lies in the file. On
+    /// a one-line value it is offset by where the value starts (and its opening quote). A block
+    /// scalar (`expr: |`) starts on the next line, line for line; its columns are the text's own,
+    /// without the block's indentation. A quoted value's lines are not the file's (escapes like
+    /// `\n`, folded line breaks), so a problem inside a multi-line quoted value is put at its start.
+    static func filePosition(line: Int, column: Int, text: String, quoted: Bool, in node: YAMLNode) -> (line: Int, column: Int) {
+        if node.isBlockScalar { return (node.position.line + line, column) }
+        if !text.contains("\n") { return (node.position.line, node.position.column + (quoted ? 1 : 0) + column - 1) }
+        return (node.position.line, node.position.column)
     }
 }
 
