@@ -161,16 +161,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, body.encode())
         self.reply(404)
 
-def watch_stdin():
-    sys.stdin.buffer.read()
-    os._exit(0)
-
-threading.Thread(target=watch_stdin, daemon=True).start()
-threading.Timer(120, lambda: os._exit(0)).start()
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-print(server.server_address[1], flush=True)
-server.serve_forever()
-"""#
+"""# + LoopbackServer.serveHandler
 
 @Suite("Instance role credentials over IMDSv2")
 struct InstanceRoleCredentialsTests {

@@ -15,6 +15,23 @@ public final class LoopbackServer {
 
     public var base: String { "http://127.0.0.1:\(port)" }
 
+    /// The end of a script that defines a `Handler` class (and imports os, sys, threading and
+    /// ThreadingHTTPServer): serve it on a free loopback port, print the port, and exit when stdin
+    /// closes or after two minutes, as `with` expects.
+    public static let serveHandler = """
+        def watch_stdin():
+            sys.stdin.buffer.read()
+            os._exit(0)
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        threading.Thread(target=watch_stdin, daemon=True).start()
+        threading.Timer(120, lambda: os._exit(0)).start()
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+
+        """
+
     /// Runs `body` with a server running `script` (which must print its port on its first line).
     public static func with<T>(script: String, arguments: [String] = [], _ body: (LoopbackServer) async throws -> T) async throws -> T {
         let server = try await start(script: script, arguments: arguments)

@@ -136,7 +136,7 @@ public final class GunicornLogCollector: Collector {
         _ set: inout LogSet, _ round: Round, problems: inout [String], line: (UnsafeRawBufferPointer) -> Void, tooLong: (Int) -> Void
     ) -> Bool {
         guard let pattern = set.pattern else { return true }
-        let paths = set.isGlob ? Self.expand(pattern) : [pattern]
+        let paths = set.isGlob ? FileGlob.expand(pattern) : [pattern]
         for path in paths where set.tailers[path] == nil {
             let tailer = LogFileTailer(path: path, lineLimit: settings.lineLimit, rotateWaitMilliseconds: settings.rotateWaitMilliseconds)
             if let saved = set.saved.removeValue(forKey: path) {
@@ -166,8 +166,6 @@ public final class GunicornLogCollector: Collector {
         }
         return caughtUp
     }
-
-    static func expand(_ pattern: String) -> [String] { FileGlob.expand(pattern) }
 
     /// The position just after the last complete line of `path` as it is now.
     static func endPosition(of path: String) -> TailPosition? {

@@ -81,23 +81,11 @@ public enum AlertStateFile {
             result[key] = list.map { stored in
                 ActiveAlert(
                     labels: Labels(stored.labels.map { Label($0.key, $0.value) }), annotations: stored.annotations,
-                    state: stored.state, value: FloatText.parse(stored.value) ?? .nan, activeAt: stored.activeAt,
+                    state: stored.state, value: GoFormat.parseFloat(stored.value) ?? .nan, activeAt: stored.activeAt,
                     firedAt: stored.firedAt, resolvedAt: stored.resolvedAt, keepFiringSince: stored.keepFiringSince,
                     firingAnnounced: stored.firingAnnounced)
             }
         }
         return .restored(result, savedAt: snapshot.savedAt)
-    }
-}
-
-/// Parses what `ValueFormat.string` writes.
-enum FloatText {
-    static func parse(_ text: String) -> Double? {
-        switch text {
-        case "NaN": return .nan
-        case "+Inf": return .infinity
-        case "-Inf": return -.infinity
-        default: return Double(text)
-        }
     }
 }

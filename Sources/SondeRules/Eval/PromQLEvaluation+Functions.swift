@@ -333,7 +333,7 @@ extension PromQLEvaluation {
         var groups: [Labels: (labels: Labels, buckets: [(upperBound: Double, count: Double)])] = [:]
         var order: [Labels] = []
         for sample in samples {
-            guard let text = sample.labels["le"], let upperBound = Self.goParseFloat(text) else { continue }
+            guard let text = sample.labels["le"], let upperBound = GoFormat.parseFloat(text) else { continue }
             let key = Labels(sample.labels.pairs.filter { $0.name != "le" })
             if groups[key] == nil {
                 groups[key] = (key.droppingMetricName, [])
@@ -393,18 +393,6 @@ extension PromQLEvaluation {
         return bucketStart + (buckets[bucket].upperBound - bucketStart) * (rank / count)
     }
 
-    /// Go's `strconv.ParseFloat` for the spellings that occur in `le` labels.
-    static func goParseFloat(_ text: String) -> Double? {
-        switch text.lowercased() {
-        case "+inf", "inf", "+infinity", "infinity": return .infinity
-        case "-inf", "-infinity": return -.infinity
-        case "nan": return .nan
-        default:
-            guard !text.isEmpty, text.utf8.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: " ") }) else { return nil }
-            return Double(text)
-        }
-    }
-
     // MARK: label_replace
 
     private func labelReplace(_ arguments: [PromQLExpr], at time: Int64) throws(SondeError) -> [PromQLSample] {
@@ -424,74 +412,13 @@ extension PromQLEvaluation {
                 result.append(sample)
                 continue
             }
-            let expanded = Self.expand(replacement, match: match)
+            let expanded = TemplateRegex.expand(replacement, match.output, in: sourceValue)
             var pairs = sample.labels.pairs.filter { $0.name != destination }
             if !expanded.isEmpty { pairs.append(Label(destination, expanded)) }
             result.append(PromQLSample(labels: Labels(pairs), value: sample.value, timestamp: sample.timestamp))
         }
         try Self.requireUniqueLabels(result)
         return result
-    }
-
-    /// Go's `Regexp.Expand`: `$1`, `${1}`, `$name`, `${name}`, `$$`; a name is the longest run of
-    /// letters, digits and `_`, and an unknown group expands to nothing.
-    static func expand(_ template: String, match: Regex<AnyRegexOutput>.Match) -> String {
-        var out = ""
-        let scalars = Array(template.unicodeScalars)
-        var index = 0
-        func isNameScalar(_ scalar: Unicode.Scalar) -> Bool {
-            scalar == "_" || scalar.properties.isAlphabetic || scalar.properties.numericType == .decimal
-        }
-        while index < scalars.count {
-            let scalar = scalars[index]
-            guard scalar == "$", index + 1 < scalars.count else {
-                out.unicodeScalars.append(scalar)
-                index += 1
-                continue
-            }
-            var name = ""
-            var next = index + 1
-            if scalars[next] == "$" {
-                out += "$"
-                index = next + 1
-                continue
-            }
-            if scalars[next] == "{" {
-                var end = next + 1
-                while end < scalars.count && isNameScalar(scalars[end]) { end += 1 }
-                guard end < scalars.count, scalars[end] == "}", end > next + 1 else {
-                    out.unicodeScalars.append(scalar)
-                    index += 1
-                    continue
-                }
-                name = String(String.UnicodeScalarView(scalars[(next + 1)..<end]))
-                next = end + 1
-            } else {
-                var end = next
-                while end < scalars.count && isNameScalar(scalars[end]) { end += 1 }
-                guard end > next else {
-                    out.unicodeScalars.append(scalar)
-                    index += 1
-                    continue
-                }
-                name = String(String.UnicodeScalarView(scalars[next..<end]))
-                next = end
-            }
-            out += capture(name, in: match)
-            index = next
-        }
-        return out
-    }
-
-    private static func capture(_ name: String, in match: Regex<AnyRegexOutput>.Match) -> String {
-        let output = match.output
-        if let number = Int(name), number >= 0 {
-            // The whole pattern is wrapped in `^(?:…)$`, which adds no group: group numbers carry over.
-            guard number < output.count, let substring = output[number].substring else { return "" }
-            return String(substring)
-        }
-        guard let element = output[name], let substring = element.substring else { return "" }
-        return String(substring)
     }
 }
 

@@ -201,7 +201,7 @@ extension PromQLEvaluation {
             if let duplicate = oneBySignature[key] {
                 let side = swapped ? "left" : "right"
                 throw SondeError(.invalidArgument, """
-                    found duplicate series for the match group \(key.matchGroupDescription) on the \(side) hand-side of the operation: \
+                    found duplicate series for the match group \(key.braced) on the \(side) hand-side of the operation: \
                     [\(sample.labels), \(duplicate.labels)];many-to-many matching not allowed: matching labels must be unique on one side
                     """)
             }
@@ -253,12 +253,5 @@ extension PromQLEvaluation {
             if let value = one[name], !value.isEmpty { pairs.append(Label(name, value)) }
         }
         return Labels(pairs)
-    }
-}
-
-extension Labels {
-    /// `{a="x", b="y"}` as Prometheus prints a match group in its errors.
-    var matchGroupDescription: String {
-        "{" + pairs.map { "\($0.name)=\"\(Labels.escape($0.value))\"" }.joined(separator: ", ") + "}"
     }
 }

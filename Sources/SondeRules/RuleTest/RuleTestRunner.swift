@@ -67,7 +67,7 @@ public enum RuleTestRunner {
             for index in evaluators.indices {
                 let round = evaluators[index].evaluate(at: time, engine: engine, sink: storage, expand: expand)
                 for failure in round.failures {
-                    evaluationErrors.append("    rule: \(failure.rule), time: \(PromDuration.string(time)), err: \(failure.message)")
+                    evaluationErrors.append("    rule: \(failure.rule), time: \(DurationParser.format(time)), err: \(failure.message)")
                 }
             }
             if !evaluationErrors.isEmpty { return failures + evaluationErrors }
@@ -89,7 +89,7 @@ public enum RuleTestRunner {
                     }
                     if got.sorted() != expected.sorted() {
                         failures.append("""
-                            \(testName)    alertname: \(check.alertname), time: \(PromDuration.string(checkTime)), 
+                            \(testName)    alertname: \(check.alertname), time: \(DurationParser.format(checkTime)), 
                                     exp:\(AlertText.list(expected.sorted())), 
                                     got:\(AlertText.list(got.sorted()))
                             """)
@@ -109,7 +109,7 @@ public enum RuleTestRunner {
                 case .matrix, .string: throw SondeError(.invalidArgument, "rule result is not a vector or scalar")
                 }
             } catch {
-                failures.append("    expr: \(PromDuration.quoted(check.exprText)), time: \(PromDuration.string(check.evalTimeMilliseconds)), err: \(error.message)")
+                failures.append("    expr: \(GoFormat.quote(check.exprText)), time: \(DurationParser.format(check.evalTimeMilliseconds)), err: \(error.message)")
                 continue
             }
             let expected = check.expectedSamples.map { SampleText(labels: Labels($0.labels.map { Label($0.key, $0.value) }), value: $0.value) }
@@ -119,7 +119,7 @@ public enum RuleTestRunner {
                 && zip(sortedGot, sortedExpected).allSatisfy { $0.labels == $1.labels && $0.value == $1.value }
             if !equal {
                 failures.append("""
-                    \(testName)    expr: \(PromDuration.quoted(check.exprText)), time: \(PromDuration.string(check.evalTimeMilliseconds)),
+                    \(testName)    expr: \(GoFormat.quote(check.exprText)), time: \(DurationParser.format(check.evalTimeMilliseconds)),
                             exp: \(SampleText.list(sortedExpected))
                             got: \(SampleText.list(sortedGot))
                     """)
@@ -192,7 +192,7 @@ public enum RuleTestRunner {
 
         /// promtool's form: `{__name__="x", a="b"} 1.5E+00, …`.
         static func list(_ samples: [SampleText]) -> String {
-            samples.map { "\($0.labels.braced) \(GoFloat.exponent($0.value))" }.joined(separator: ", ")
+            samples.map { "\($0.labels.braced) \(GoFormat.shortestExponent($0.value))" }.joined(separator: ", ")
         }
     }
 }
@@ -209,54 +209,6 @@ final class MemorySeries: PromQLSampleSource, RuleSampleSink, Sendable {
     func write(_ labels: Labels, timestamp: Int64, value: Double) {
         source.withLock { $0.append(labels, timestamp, value) }
     }
-}
-
-/// Go's `strconv.FormatFloat(v, 'E', -1, 64)`: the shortest digits that round-trip, as `d.dddE±XX`.
-enum GoFloat {
-    static func exponent(_ value: Double) -> String {
-        if value.isNaN { return "NaN" }
-        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
-        if value == 0 { return value.sign == .minus ? "-0E+00" : "0E+00" }
-        // Swift's description is also shortest-round-trip; take its digits and exponent apart.
-        var text = "\(Swift.abs(value))"
-        var exponent = 0
-        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            exponent = Int(text[text.index(after: e)...]) ?? 0
-            text = String(text[..<e])
-        }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        let whole = String(parts[0]), fraction = parts.count > 1 ? String(parts[1]) : ""
-        var digits = whole + fraction
-        exponent += whole.count - 1
-        // Leading zeros (0.00123) move the exponent down.
-        while digits.hasPrefix("0") && digits.count > 1 {
-            digits.removeFirst()
-            exponent -= 1
-        }
-        while digits.hasSuffix("0") && digits.count > 1 { digits.removeLast() }
-        let mantissa = digits.count > 1 ? String(digits.prefix(1)) + "." + String(digits.dropFirst()) : digits
-        let sign = exponent < 0 ? "-" : "+"
-        let magnitude = Swift.abs(exponent)
-        return (value < 0 ? "-" : "") + mantissa + "E" + sign + (magnitude < 10 ? "0" : "") + String(magnitude)
-    }
-}
-
-/// Durations and strings as promtool prints them in failures (Go's `model.Duration`, `%q`).
-enum PromDuration {
-    static func string(_ milliseconds: Int64) -> String {
-        if milliseconds == 0 { return "0s" }
-        var rest = milliseconds
-        var out = ""
-        for (unit, size) in [("y", Int64(31_536_000_000)), ("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)] {
-            if rest >= size {
-                out += "\(rest / size)\(unit)"
-                rest %= size
-            }
-        }
-        return out
-    }
-
-    static func quoted(_ text: String) -> String { "\"" + Labels.escape(text) + "\"" }
 }
 
 extension Labels {

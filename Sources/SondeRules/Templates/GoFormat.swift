@@ -77,15 +77,29 @@ enum GoFormat {
         if value == 0 { return sign + "0" }
         let (digits, point) = shortestDigits(value.magnitude)
         let exponent = point - 1
-        if exponent < -4 || exponent >= 6 {
-            var mantissa = String(digits.prefix(1))
-            if digits.count > 1 { mantissa += "." + digits.dropFirst() }
-            let magnitude = abs(exponent)
-            return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + (magnitude < 10 ? "0" : "") + String(magnitude)
-        }
+        if exponent < -4 || exponent >= 6 { return sign + exponentForm(digits, exponent, e: "e") }
         if point <= 0 { return sign + "0." + String(repeating: "0", count: -point) + digits }
         if point >= digits.count { return sign + digits + String(repeating: "0", count: point - digits.count) }
         return sign + digits.prefix(point) + "." + digits.dropFirst(point)
+    }
+
+    /// strconv.FormatFloat(v, 'E', -1, 64), as promtool prints sample values: the shortest digits in
+    /// exponent form, `1.6666666666666666E-01`, `0E+00`.
+    static func shortestExponent(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
+        let sign = value.sign == .minus ? "-" : ""
+        if value == 0 { return sign + "0E+00" }
+        let (digits, point) = shortestDigits(value.magnitude)
+        return sign + exponentForm(digits, point - 1, e: "E")
+    }
+
+    /// `d.ddd` + `e` + a signed exponent of at least two digits.
+    private static func exponentForm(_ digits: String, _ exponent: Int, e: String) -> String {
+        var mantissa = String(digits.prefix(1))
+        if digits.count > 1 { mantissa += "." + digits.dropFirst() }
+        let magnitude = abs(exponent)
+        return mantissa + e + (exponent < 0 ? "-" : "+") + (magnitude < 10 ? "0" : "") + String(magnitude)
     }
 
     /// The shortest round-trip decimal digits of a positive finite double (Swift's `description`
@@ -663,7 +677,7 @@ struct TemplateRegex {
             let range = match.range
             if range.isEmpty, range.lowerBound == previousEnd { continue }
             result += text[copied..<range.lowerBound]
-            result += expand(template, match.output, in: text)
+            result += Self.expand(template, match.output, in: text)
             copied = range.upperBound
             previousEnd = range.upperBound
         }
@@ -671,7 +685,9 @@ struct TemplateRegex {
         return result
     }
 
-    private func expand(_ template: String, _ output: AnyRegexOutput, in text: String) -> String {
+    /// Go's `Regexp.Expand`: `$1`, `${1}`, `$name`, `${name}`, `$$`; a name is the longest run of
+    /// letters, digits and `_`, and an unknown group expands to nothing. `label_replace` uses it too.
+    static func expand(_ template: String, _ output: AnyRegexOutput, in text: String) -> String {
         var result = ""
         var rest = Substring(template)
         while let dollar = rest.firstIndex(of: "$") {

@@ -37,8 +37,8 @@ enum SeriesMerge {
         var columns = Array(repeating: [Double](), count: columnCount)
         if !overlapping {
             for (_, piece) in ordered {
-                let from = lowerBound(piece.timestamps, start)
-                let to = upperBound(piece.timestamps, end)
+                let from = SortedSearch.firstIndex(in: piece.timestamps, atOrAfter: start)
+                let to = SortedSearch.firstIndex(in: piece.timestamps, after: end)
                 guard from < to else { continue }
                 timestamps.append(contentsOf: piece.timestamps[from..<to])
                 for column in 0..<columnCount { columns[column].append(contentsOf: piece.columns[column][from..<to]) }
@@ -84,23 +84,5 @@ enum SeriesMerge {
         }
         timestamps.removeLast(timestamps.count - write)
         for column in columns.indices { columns[column].removeLast(columns[column].count - write) }
-    }
-
-    static func lowerBound(_ values: [Int64], _ target: Int64) -> Int {
-        var low = 0, high = values.count
-        while low < high {
-            let middle = (low + high) / 2
-            if values[middle] < target { low = middle + 1 } else { high = middle }
-        }
-        return low
-    }
-
-    static func upperBound(_ values: [Int64], _ target: Int64) -> Int {
-        var low = 0, high = values.count
-        while low < high {
-            let middle = (low + high) / 2
-            if values[middle] <= target { low = middle + 1 } else { high = middle }
-        }
-        return low
     }
 }

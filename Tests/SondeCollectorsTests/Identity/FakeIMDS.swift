@@ -1,3 +1,5 @@
+import SondeTestSupport
+
 /// A fake EC2 instance metadata service that, like the real one with IMDSv2 required:
 /// - grants a token on `PUT /latest/api/token` only with `X-aws-ec2-metadata-token-ttl-seconds`
 ///   between 1 and 21600 (400 otherwise), and refuses a token PUT carrying `X-Forwarded-For` (403);
@@ -74,14 +76,4 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(404)
         self.reply(200, value.encode())
 
-def watch_stdin():
-    sys.stdin.buffer.read()
-    os._exit(0)
-
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-server.daemon_threads = True
-threading.Thread(target=watch_stdin, daemon=True).start()
-threading.Timer(120, lambda: os._exit(0)).start()
-print(server.server_address[1], flush=True)
-server.serve_forever()
-"""#
+"""# + LoopbackServer.serveHandler
