@@ -91,7 +91,7 @@ let package = Package(
         .executableTarget(name: "sonde-store-stress", dependencies: ["SondeCore", "SondeStore"]),
 
         // Helpers shared by the test targets (seeded RNG, loopback servers); never shipped.
-        .target(name: "SondeTestSupport", path: "Tests/SondeTestSupport"),
+        .target(name: "SondeTestSupport", dependencies: ["SondeCore"], path: "Tests/SondeTestSupport"),
 
         .testTarget(name: "SondeCoreTests", dependencies: ["SondeCore", "SondeTestSupport"]),
         .testTarget(

@@ -17,6 +17,7 @@ public enum Agent {
         // A peer closing a socket must be an error on that socket, not the end of the process.
         signal(SIGPIPE, SIG_IGN)
         let config = try SondeConfig.load(path: configPath)
+        let clock = SystemClock()
         var options = StoreOptions()
         options.maxBytes = config.storage.maxBytes
         options.maxSeries = config.storage.maxSeries
@@ -44,11 +45,11 @@ public enum Agent {
         let factory: @Sendable (SondeConfig) throws -> [CollectorSchedule] = { config in
             try CollectorFactory.schedules(for: config, identity: identity, dataDirectory: dataDirectory, logger: logger)
         }
-        let supervisor = CollectorSupervisor(store: store, schedules: try factory(config), logger: logger)
-        let rules = try ruleService(config, store: store, dataDirectory: dataDirectory, logger: logger)
+        let supervisor = CollectorSupervisor(store: store, schedules: try factory(config), clock: clock, logger: logger)
+        let rules = try ruleService(config, store: store, dataDirectory: dataDirectory, clock: clock, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
-                .init(service: StoreService(store: store, flushIntervalMilliseconds: config.storage.flushIntervalMilliseconds, logger: logger), serviceName: "store"),
+                .init(service: StoreService(store: store, flushInterval: .milliseconds(config.storage.flushIntervalMilliseconds), clock: clock, logger: logger), serviceName: "store"),
                 .init(service: supervisor, serviceName: "collectors"),
                 .init(service: rules, serviceName: "rules"),
                 .init(
@@ -63,7 +64,7 @@ public enum Agent {
 
     /// The rules service for `rules.files`; with no files it runs no groups. Rule files that do not
     /// parse stop the agent from starting, with every problem logged, as Prometheus refuses them.
-    static func ruleService(_ config: SondeConfig, store: Store, dataDirectory: String, logger: Logger) throws -> RuleEvaluationService {
+    static func ruleService(_ config: SondeConfig, store: Store, dataDirectory: String, clock: any SondeClock, logger: Logger) throws -> RuleEvaluationService {
         let groups: [RuleSet.LoadedGroup]
         do {
             groups = try RuleSet.load(config.rules.files)
@@ -74,8 +75,8 @@ public enum Agent {
         let stateDirectory = dataDirectory + "/rules"
         mkdir(stateDirectory, 0o750)
         return RuleEvaluationService(
-            store: store, groups: groups, evaluationInterval: config.rules.evaluationIntervalMilliseconds,
-            stateDirectory: stateDirectory, outageTolerance: config.rules.outageToleranceMilliseconds,
-            expand: AlertTemplateExpansion.expander(externalLabels: [:], externalURL: ""), logger: logger)
+            store: store, groups: groups, evaluationInterval: .milliseconds(config.rules.evaluationIntervalMilliseconds),
+            stateDirectory: stateDirectory, outageTolerance: .milliseconds(config.rules.outageToleranceMilliseconds),
+            expand: AlertTemplateExpansion.expander(externalLabels: [:], externalURL: ""), clock: clock, logger: logger)
     }
 }

@@ -15,27 +15,27 @@ public enum CollectorFactory {
     ) throws -> [CollectorSchedule] {
         var schedules: [CollectorSchedule] = [
             // Who this host is (EC2 instance or hostname): `sonde_instance_info`, on the host grid.
-            CollectorSchedule(collector: InstanceIdentityCollector(identity: identity), intervalMilliseconds: config.collectors.host.intervalMilliseconds, fingerprint: "\(identity)"),
+            CollectorSchedule(collector: InstanceIdentityCollector(identity: identity), interval: .milliseconds(config.collectors.host.intervalMilliseconds), fingerprint: "\(identity)"),
         ]
         let collectors = config.collectors
         if collectors.host.enabled {
             schedules.append(CollectorSchedule(
                 collector: HostCollector(procPath: procPath, sysPath: sysPath, rootfsPath: rootfsPath, logger: logger),
-                intervalMilliseconds: collectors.host.intervalMilliseconds,
+                interval: .milliseconds(collectors.host.intervalMilliseconds),
                 fingerprint: "\(collectors.host)"))
         }
         if collectors.process.enabled {
             let groups = collectors.process.groups.isEmpty ? ProcessGroup.defaults : collectors.process.groups.map(processGroup)
             schedules.append(CollectorSchedule(
                 collector: try ProcessCollector(groups: groups, procPath: procPath),
-                intervalMilliseconds: collectors.process.intervalMilliseconds,
+                interval: .milliseconds(collectors.process.intervalMilliseconds),
                 fingerprint: "\(collectors.process)"))
         }
         if collectors.systemd.enabled {
             let units = collectors.systemd.units ?? watchedUnits(collectors.process)
             schedules.append(CollectorSchedule(
                 collector: SystemdCollector(units: units, cgroupRoot: sysPath + "/fs/cgroup", logger: logger),
-                intervalMilliseconds: collectors.systemd.intervalMilliseconds,
+                interval: .milliseconds(collectors.systemd.intervalMilliseconds),
                 fingerprint: "\(collectors.systemd) \(units)"))
         }
         if collectors.statsd.enabled && (collectors.statsd.listen != nil || collectors.statsd.unixSocket != nil) {
@@ -45,7 +45,7 @@ public enum CollectorFactory {
                     udp: statsd.listen?.description, unixSocket: statsd.unixSocket, quantiles: statsd.quantiles,
                     maxSeries: statsd.maxSeries, procRoot: procPath, logger: logger),
                 // Aggregates are drained into the store on the host collector's grid.
-                intervalMilliseconds: collectors.host.intervalMilliseconds,
+                interval: .milliseconds(collectors.host.intervalMilliseconds),
                 fingerprint: "\(statsd)"))
         }
         for server in collectors.postgres {
@@ -55,21 +55,21 @@ public enum CollectorFactory {
             settings.topStatements = server.topStatements
             schedules.append(CollectorSchedule(
                 collector: PostgresCollector(settings: settings, logger: logger),
-                intervalMilliseconds: server.intervalMilliseconds,
+                interval: .milliseconds(server.intervalMilliseconds),
                 fingerprint: "\(server.name) \(server.dsn) \(server.password?.value ?? "") \(server.intervalMilliseconds) \(server.statementTimeoutMilliseconds) \(server.topTables) \(server.topStatements)"))
         }
         for app in collectors.gunicorn {
             schedules.append(CollectorSchedule(
                 collector: GunicornLogCollector(settings: try gunicornSettings(app, dataDirectory: dataDirectory), logger: logger),
-                intervalMilliseconds: app.intervalMilliseconds,
+                interval: .milliseconds(app.intervalMilliseconds),
                 fingerprint: "\(app)"))
         }
         for probe in collectors.probes {
             // Its own schedule, `probe:NAME`; the run may last the probe's timeout and a little more.
             schedules.append(CollectorSchedule(
                 collector: ProbeCollector(settings: try ProbeCollector.Settings(probe)),
-                intervalMilliseconds: probe.intervalMilliseconds,
-                timeoutMilliseconds: min(probe.intervalMilliseconds, probe.timeoutMilliseconds + 1_000),
+                interval: .milliseconds(probe.intervalMilliseconds),
+                timeout: .milliseconds(min(probe.intervalMilliseconds, probe.timeoutMilliseconds + 1_000)),
                 fingerprint: "\(probe)"))
         }
         if collectors.billing.enabled {
@@ -80,9 +80,9 @@ public enum CollectorFactory {
             let credentials = AWSCredentialsChain.standard(environment: environment, instanceRole: instanceRole)
             schedules.append(CollectorSchedule(
                 collector: BillingCollector(settings: BillingCollector.Settings(endpoint: billing.endpoint, perService: billing.perService), credentials: credentials),
-                intervalMilliseconds: billing.intervalMilliseconds,
+                interval: .milliseconds(billing.intervalMilliseconds),
                 // Two calls, each with up to three attempts of 10 s and the waits between them.
-                timeoutMilliseconds: min(billing.intervalMilliseconds, 90_000),
+                timeout: .milliseconds(min(billing.intervalMilliseconds, 90_000)),
                 fingerprint: "\(billing)"))
         }
         return schedules

@@ -15,6 +15,7 @@ import Synchronization
 struct CollectorRunner: Sendable {
     let schedule: CollectorSchedule
     let store: Store
+    let clock: any SondeClock
     let logger: Logger
 
     /// Per-runner state shared with abandoned runs.
@@ -29,9 +30,10 @@ struct CollectorRunner: Sendable {
     private let state = State()
     private let thread: CollectorThread
 
-    init(schedule: CollectorSchedule, store: Store, logger: Logger) {
+    init(schedule: CollectorSchedule, store: Store, clock: any SondeClock, logger: Logger) {
         self.schedule = schedule
         self.store = store
+        self.clock = clock
         self.logger = logger
         self.thread = CollectorThread()
     }
@@ -41,22 +43,21 @@ struct CollectorRunner: Sendable {
         defer { thread.stop() }
         let name = schedule.name
         while !Task.isCancelled {
-            let now = AgentClock.wallMilliseconds()
-            let instant = schedule.nextInstant(after: now)
+            let instant = schedule.nextInstant(after: clock.wallMilliseconds)
             do {
-                try await Task.sleep(for: .milliseconds(instant - now))
+                try await clock.sleep(untilWallMilliseconds: instant)
             } catch {
                 return  // cancelled
             }
             if state.busy.withLock({ $0 }) {
                 // The previous (timed-out) run is still going: skip this round, it counts as a timeout.
                 state.timeouts.withLock { $0 += 1 }
-                record(instant: instant, seconds: Double(schedule.timeoutMilliseconds) / 1000, success: false)
+                record(instant: instant, seconds: schedule.timeout.inSeconds, success: false)
                 continue
             }
-            let started = AgentClock.monotonicSeconds()
+            let started = clock.monotonic
             let outcome = await runOnce()
-            let seconds = AgentClock.monotonicSeconds() - started
+            let seconds = (clock.monotonic - started).inSeconds
             switch outcome {
             case .success(let batch):
                 write(batch, at: instant)
@@ -80,7 +81,7 @@ struct CollectorRunner: Sendable {
                 record(instant: instant, seconds: seconds, success: false)
             case .timedOut:
                 state.timeouts.withLock { $0 += 1 }
-                logger.warning("collector timed out", metadata: ["collector.name": "\(name)", "timeout.ms": "\(schedule.timeoutMilliseconds)"])
+                logger.warning("collector timed out", metadata: ["collector.name": "\(name)", "timeout.ms": "\(schedule.timeout.inMilliseconds)"])
                 record(instant: instant, seconds: seconds, success: false)
             }
         }
@@ -93,15 +94,18 @@ struct CollectorRunner: Sendable {
     }
 
     /// Runs `collect` in its own task and returns when it finishes or the timeout passes, whichever
-    /// is first; a late finisher only clears the busy flag.
+    /// is first; a late finisher only clears the busy flag. The timeout's timer is cancelled as soon
+    /// as the run is decided, so no sleeping task outlives a round.
     private func runOnce() async -> Outcome {
         state.busy.withLock { $0 = true }
         let collector = schedule.collector
         let state = self.state
-        let timeout = schedule.timeoutMilliseconds
+        let timeout = schedule.timeout
+        let clock = self.clock
         let resumed = Once()
         let thread = self.thread
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+        let timer = Mutex<Task<Void, Never>?>(nil)
+        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
             let work = Task(executorPreference: thread) {
                 var batch = MetricBatch()
                 let outcome: Outcome
@@ -114,14 +118,22 @@ struct CollectorRunner: Sendable {
                 state.busy.withLock { $0 = false }
                 if resumed.claim() { continuation.resume(returning: outcome) }
             }
-            Task {
-                try? await Task.sleep(for: .milliseconds(timeout))
-                if resumed.claim() {
-                    work.cancel()
-                    continuation.resume(returning: .timedOut)
+            timer.withLock { timer in
+                timer = Task {
+                    do {
+                        try await clock.sleep(for: timeout)
+                    } catch {
+                        return  // the run finished first
+                    }
+                    if resumed.claim() {
+                        work.cancel()
+                        continuation.resume(returning: .timedOut)
+                    }
                 }
             }
         }
+        timer.withLock { $0?.cancel() }
+        return outcome
     }
 
     private func write(_ batch: MetricBatch, at instant: Int64) {

@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import SondeCollectors
+import SondeCore
 import SondeStore
 import Synchronization
 
@@ -9,13 +10,15 @@ import Synchronization
 /// is gone stops, a new one starts, the others (and the store) keep running.
 final class CollectorSupervisor: Service, Sendable {
     private let store: Store
+    private let clock: any SondeClock
     private let logger: Logger
     private let updates: AsyncStream<[CollectorSchedule]>
     private let updatesInput: AsyncStream<[CollectorSchedule]>.Continuation
     private let initial: [CollectorSchedule]
 
-    init(store: Store, schedules: [CollectorSchedule], logger: Logger) {
+    init(store: Store, schedules: [CollectorSchedule], clock: any SondeClock, logger: Logger) {
         self.store = store
+        self.clock = clock
         self.logger = logger
         self.initial = schedules
         (updates, updatesInput) = AsyncStream.makeStream(of: [CollectorSchedule].self)
@@ -34,13 +37,14 @@ final class CollectorSupervisor: Service, Sendable {
 
     func run() async throws {
         let store = self.store
+        let clock = self.clock
         let logger = self.logger
         let updates = self.updates
         let initial = self.initial
         await cancelWhenGracefulShutdown {
             var running: [String: Running] = [:]
             func start(_ schedule: CollectorSchedule) {
-                let runner = CollectorRunner(schedule: schedule, store: store, logger: logger)
+                let runner = CollectorRunner(schedule: schedule, store: store, clock: clock, logger: logger)
                 var tasks = [Task { await runner.run() }]
                 if let listening = schedule.collector as? any ListeningCollector {
                     tasks.append(Task {
@@ -54,7 +58,7 @@ final class CollectorSupervisor: Service, Sendable {
                     })
                 }
                 running[schedule.name] = Running(fingerprint: schedule.fingerprint, collector: schedule.collector, tasks: tasks)
-                logger.info("collector started", metadata: ["collector.name": "\(schedule.name)", "interval.ms": "\(schedule.intervalMilliseconds)"])
+                logger.info("collector started", metadata: ["collector.name": "\(schedule.name)", "interval.ms": "\(schedule.interval.inMilliseconds)"])
             }
             func stop(_ name: String) async {
                 guard let entry = running.removeValue(forKey: name) else { return }

@@ -25,6 +25,7 @@ public final class RuleEvaluationService: Service, Sendable {
     }
 
     private let store: Store
+    private let clock: any SondeClock
     private let statePath: String
     private let globalInterval: Int64
     private let outageTolerance: Int64
@@ -35,14 +36,17 @@ public final class RuleEvaluationService: Service, Sendable {
     private let replacement = Mutex<[RuleSet.LoadedGroup]?>(nil)
 
     public init(
-        store: Store, groups: [RuleSet.LoadedGroup], evaluationInterval: Int64, stateDirectory: String,
-        outageTolerance: Int64 = AlertStateFile.defaultOutageTolerance, expand: @escaping AlertTemplateExpander, logger: Logger
+        store: Store, groups: [RuleSet.LoadedGroup], evaluationInterval: Duration, stateDirectory: String,
+        outageTolerance: Duration = .milliseconds(AlertStateFile.defaultOutageTolerance), expand: @escaping AlertTemplateExpander,
+        clock: any SondeClock, logger: Logger
     ) {
         self.store = store
+        self.clock = clock
         self.initialGroups = groups
-        self.globalInterval = evaluationInterval
+        // The grid and the saved states are in the store's unit, milliseconds.
+        self.globalInterval = evaluationInterval.inMilliseconds
         self.statePath = stateDirectory + "/" + AlertStateFile.fileName
-        self.outageTolerance = outageTolerance
+        self.outageTolerance = outageTolerance.inMilliseconds
         self.expand = expand
         self.logger = logger
     }
@@ -59,7 +63,7 @@ public final class RuleEvaluationService: Service, Sendable {
 
     private func loop() async {
         var restored: [String: [ActiveAlert]] = [:]
-        switch AlertStateFile.load(from: statePath, now: AgentClock.wallMilliseconds(), outageTolerance: outageTolerance) {
+        switch AlertStateFile.load(from: statePath, now: clock.wallMilliseconds, outageTolerance: outageTolerance) {
         case .none: break
         case .restored(let alerts, let savedAt):
             restored = alerts
@@ -74,7 +78,7 @@ public final class RuleEvaluationService: Service, Sendable {
         case .damaged(let why):
             logger.error("alert state file unreadable; starting afresh", metadata: ["error": "\(why)"])
         }
-        var scheduled = schedule(initialGroups, restoring: restored, now: AgentClock.wallMilliseconds())
+        var scheduled = schedule(initialGroups, restoring: restored, now: clock.wallMilliseconds)
         logger.info("rules loaded", metadata: [
             "rules.groups": "\(scheduled.count)", "rules.count": "\(scheduled.reduce(0) { $0 + $1.evaluator.group.rules.count })",
         ])
@@ -88,19 +92,16 @@ public final class RuleEvaluationService: Service, Sendable {
             }) {
                 var current: [String: [ActiveAlert]] = [:]
                 for entry in scheduled { current.merge(entry.evaluator.alertsByKey) { $1 } }
-                scheduled = self.schedule(groups, restoring: current, now: AgentClock.wallMilliseconds())
+                scheduled = self.schedule(groups, restoring: current, now: clock.wallMilliseconds)
                 self.logger.info("rules reloaded", metadata: ["rules.groups": "\(scheduled.count)"])
             }
-            let wake = scheduled.map(\.next).min() ?? AgentClock.wallMilliseconds() + self.globalInterval
-            let delay = wake - AgentClock.wallMilliseconds()
-            if delay > 0 {
-                do {
-                    try await Task.sleep(for: .milliseconds(delay))
-                } catch {
-                    return
-                }
+            let wake = scheduled.map(\.next).min() ?? clock.wallMilliseconds + self.globalInterval
+            do {
+                try await clock.sleep(untilWallMilliseconds: wake)
+            } catch {
+                return
             }
-            let now = AgentClock.wallMilliseconds()
+            let now = clock.wallMilliseconds
             var evaluated = false
             for index in scheduled.indices where scheduled[index].next <= now {
                 self.evaluate(&scheduled[index], engine: engine, sink: sink)
@@ -110,7 +111,7 @@ public final class RuleEvaluationService: Service, Sendable {
             var alerts: [String: [ActiveAlert]] = [:]
             for entry in scheduled { alerts.merge(entry.evaluator.alertsByKey) { $1 } }
             do {
-                try AlertStateFile.save(alerts, at: AgentClock.wallMilliseconds(), to: self.statePath)
+                try AlertStateFile.save(alerts, at: clock.wallMilliseconds, to: self.statePath)
                 if saveFailing { self.logger.info("alert state saves again") }
                 saveFailing = false
             } catch {
@@ -132,9 +133,9 @@ public final class RuleEvaluationService: Service, Sendable {
 
     private func evaluate(_ entry: inout Scheduled, engine: PromQLEngine, sink: StoreRuleSink) {
         let time = entry.next
-        let started = AgentClock.monotonicSeconds()
+        let started = clock.monotonic
         let round = entry.evaluator.evaluate(at: time, engine: engine, sink: sink, expand: expand)
-        let seconds = AgentClock.monotonicSeconds() - started
+        let seconds = (clock.monotonic - started).inSeconds
         let group = entry.evaluator.group.name
         for failure in round.failures {
             logger.warning("rule evaluation failed", metadata: [
@@ -145,7 +146,7 @@ public final class RuleEvaluationService: Service, Sendable {
         entry.evaluations += Double(entry.evaluator.group.rules.count)
         entry.failures += Double(round.failures.count)
         // A round that overran its interval skips the ticks it missed, as Prometheus does.
-        let now = AgentClock.wallMilliseconds()
+        let now = clock.wallMilliseconds
         var next = time + entry.interval
         if next <= now {
             let skipped = (now - next) / entry.interval + 1

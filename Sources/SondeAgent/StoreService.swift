@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import SondeCore
 import SondeStore
 
 /// Keeps the store durable: a flush every flush interval. It is the first service of the group, so
@@ -7,18 +8,20 @@ import SondeStore
 /// flush (a full or broken disk) is logged once and retried every interval; it never stops the agent.
 struct StoreService: Service {
     let store: Store
-    let flushIntervalMilliseconds: Int64
+    let flushInterval: Duration
+    let clock: any SondeClock
     let logger: Logger
 
     func run() async throws {
         let store = self.store
-        let interval = flushIntervalMilliseconds
+        let interval = flushInterval
+        let clock = self.clock
         let logger = self.logger
         await cancelWhenGracefulShutdown {
             var failing = false
             while !Task.isCancelled {
                 do {
-                    try await Task.sleep(for: .milliseconds(interval))
+                    try await clock.sleep(for: interval)
                 } catch {
                     return
                 }

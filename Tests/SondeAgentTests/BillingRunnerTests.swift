@@ -30,9 +30,11 @@ struct BillingRunnerTests {
             let fixture = try TemporaryStore()
             let collector = BillingCollector(
                 settings: BillingCollector.Settings(endpoint: server.endpoint), credentials: StaticCredentialsProvider(credentials), now: { Self.now })
-            let runner = CollectorRunner(schedule: CollectorSchedule(collector: collector, intervalMilliseconds: 1_000, fingerprint: ""), store: fixture.store, logger: logger)
+            let clock = TestClock()
+            let runner = CollectorRunner(
+                schedule: CollectorSchedule(collector: collector, interval: .seconds(1), fingerprint: ""), store: fixture.store, clock: clock, logger: logger)
             let task = Task { await runner.run() }
-            try await Task.sleep(for: .milliseconds(2_500))
+            try await runRounds(2, clock: clock, of: ["billing"], in: fixture)
             task.cancel()
             await task.value
             let estimate = try fixture.values("aws_billing_estimated_charges_usd", ["currency": "USD"])
@@ -57,12 +59,13 @@ struct BillingRunnerTests {
                 settings: BillingCollector.Settings(endpoint: "http://127.0.0.1:\(port)", retry: RetryPolicy(maxAttempts: 2, baseDelayMilliseconds: 10)),
                 credentials: StaticCredentialsProvider(AWSCredentials(accessKeyID: "AKID", secretAccessKey: "secret", source: "test")), now: { Self.now })
             let identity = InstanceIdentityCollector(identity: InstanceIdentity.offEC2(hostname: "test-host"))
+            let clock = TestClock()
             let runners = [
-                CollectorRunner(schedule: CollectorSchedule(collector: billing, intervalMilliseconds: 1_000, fingerprint: ""), store: fixture.store, logger: logger),
-                CollectorRunner(schedule: CollectorSchedule(collector: identity, intervalMilliseconds: 1_000, fingerprint: ""), store: fixture.store, logger: logger),
+                CollectorRunner(schedule: CollectorSchedule(collector: billing, interval: .seconds(1), fingerprint: ""), store: fixture.store, clock: clock, logger: logger),
+                CollectorRunner(schedule: CollectorSchedule(collector: identity, interval: .seconds(1), fingerprint: ""), store: fixture.store, clock: clock, logger: logger),
             ]
             let tasks = runners.map { runner in Task { await runner.run() } }
-            try await Task.sleep(for: .milliseconds(3_300))
+            try await runRounds(3, clock: clock, of: ["billing", identity.name], in: fixture)
             for task in tasks { task.cancel() }
             for task in tasks { await task.value }
             let errors = try fixture.values("sonde_collector_errors_total", ["collector": "billing"])

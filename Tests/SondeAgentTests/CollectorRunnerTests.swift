@@ -6,6 +6,7 @@ import SondeCollectors
 import SondeCore
 import SondeStore
 import Synchronization
+import SondeTestSupport
 import Testing
 @testable import SondeAgent
 
@@ -20,10 +21,47 @@ private final class SteadyCollector: Collector {
 
 private final class SlowCollector: Collector {
     let name = "slow"
+    /// Held by the test; `collect` waits for it as a hung statvfs would.
+    let release = BlockingGate()
     func collect(into batch: inout MetricBatch) async throws {
-        // Blocks its thread like a hung statvfs would, ignoring cancellation.
-        usleep(2_500_000)
+        // Blocks its thread, ignoring cancellation, until the test lets it go.
+        release.wait()
         batch.add("slow_value", 1)
+    }
+}
+
+/// A gate a thread blocks on until another opens it (a real blocking wait, as a system call's).
+final class BlockingGate: @unchecked Sendable {
+    // @unchecked: the pthread objects are allocated once and only used under their own mutex.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var isOpen = false
+
+    init() {
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        condition.initialize(to: pthread_cond_t())
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        condition.deallocate()
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    func wait() {
+        pthread_mutex_lock(mutex)
+        while !isOpen { pthread_cond_wait(condition, mutex) }
+        pthread_mutex_unlock(mutex)
+    }
+
+    func open() {
+        pthread_mutex_lock(mutex)
+        isOpen = true
+        pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
     }
 }
 
@@ -57,6 +95,29 @@ final class TemporaryStore {
     }
 }
 
+/// Polls `condition` every millisecond of real time for up to `seconds`.
+func waitFor(seconds: Double = 20, _ condition: () throws -> Bool) async throws -> Bool {
+    for _ in 0..<Int(seconds * 1000) {
+        if try condition() { return true }
+        try await Task.sleep(for: .milliseconds(1))
+    }
+    return try condition()
+}
+
+/// Runs `rounds` instants of a 1 s grid on a test clock: each round moves the clock to the next
+/// instant once every runner sleeps on it, then waits (in real time) until every collector has
+/// recorded that round, so no round is skipped and no run is timed out by a clock that ran ahead.
+func runRounds(_ rounds: Int, clock: TestClock, of collectors: [String], in fixture: TemporaryStore) async throws {
+    for round in 1...rounds {
+        #expect(await clock.waitForSleepers(atLeast: collectors.count), "every runner waits for the next instant")
+        clock.advance(by: .seconds(1))
+        let recorded = try await waitFor {
+            try collectors.allSatisfy { try fixture.values("sonde_collector_success", ["collector": $0]).timestamps.count >= round }
+        }
+        #expect(recorded, "round \(round) was recorded")
+    }
+}
+
 @Suite("Scheduler")
 struct CollectorRunnerTests {
     let logger = Logger(label: "test")
@@ -64,9 +125,11 @@ struct CollectorRunnerTests {
     @Test("samples sit exactly on the interval grid")
     func gridTimestamps() async throws {
         let fixture = try TemporaryStore()
-        let runner = CollectorRunner(schedule: CollectorSchedule(collector: SteadyCollector(name: "a"), intervalMilliseconds: 1_000, fingerprint: ""), store: fixture.store, logger: logger)
+        let clock = TestClock()
+        let runner = CollectorRunner(
+            schedule: CollectorSchedule(collector: SteadyCollector(name: "a"), interval: .seconds(1), fingerprint: ""), store: fixture.store, clock: clock, logger: logger)
         let task = Task { await runner.run() }
-        try await Task.sleep(for: .milliseconds(3_300))
+        try await runRounds(3, clock: clock, of: ["a"], in: fixture)
         task.cancel()
         await task.value
         let (timestamps, _) = try fixture.values("steady_value")
@@ -80,14 +143,22 @@ struct CollectorRunnerTests {
     @Test("a slow collector times out and is counted, and never delays another")
     func slowCollectorIsolated() async throws {
         let fixture = try TemporaryStore()
+        let clock = TestClock()
+        let slowCollector = SlowCollector()
         let slow = CollectorRunner(
-            schedule: CollectorSchedule(collector: SlowCollector(), intervalMilliseconds: 1_000, timeoutMilliseconds: 500, fingerprint: ""),
-            store: fixture.store, logger: logger)
-        let fast = CollectorRunner(schedule: CollectorSchedule(collector: SteadyCollector(name: "fast"), intervalMilliseconds: 1_000, fingerprint: ""), store: fixture.store, logger: logger)
+            schedule: CollectorSchedule(collector: slowCollector, interval: .seconds(1), timeout: .milliseconds(500), fingerprint: ""),
+            store: fixture.store, clock: clock, logger: logger)
+        let fast = CollectorRunner(
+            schedule: CollectorSchedule(collector: SteadyCollector(name: "fast"), interval: .seconds(1), fingerprint: ""), store: fixture.store, clock: clock, logger: logger)
         let tasks = [Task { await slow.run() }, Task { await fast.run() }]
-        try await Task.sleep(for: .milliseconds(4_300))
+        try await clock.advance(by: .milliseconds(100)) {
+            try fixture.values("steady_value", ["source": "fast"]).timestamps.count >= 4
+                && (fixture.values("sonde_collector_timeouts_total", ["collector": "slow"]).values.last ?? 0) >= 3
+        }
         for task in tasks { task.cancel() }
         for task in tasks { await task.value }
+        // The hung run returns only now; what it gathered must not be written.
+        slowCollector.release.open()
         let fastSamples = try fixture.values("steady_value", ["source": "fast"])
         #expect(fastSamples.timestamps.count >= 3, "the fast collector kept its schedule")
         let timeouts = try fixture.values("sonde_collector_timeouts_total", ["collector": "slow"])
@@ -100,9 +171,11 @@ struct CollectorRunnerTests {
     @Test("a failing collector is counted; what it gathered before failing is kept")
     func failures() async throws {
         let fixture = try TemporaryStore()
-        let runner = CollectorRunner(schedule: CollectorSchedule(collector: FailingCollector(), intervalMilliseconds: 1_000, fingerprint: ""), store: fixture.store, logger: logger)
+        let clock = TestClock()
+        let runner = CollectorRunner(
+            schedule: CollectorSchedule(collector: FailingCollector(), interval: .seconds(1), fingerprint: ""), store: fixture.store, clock: clock, logger: logger)
         let task = Task { await runner.run() }
-        try await Task.sleep(for: .milliseconds(2_300))
+        try await runRounds(2, clock: clock, of: ["failing"], in: fixture)
         task.cancel()
         await task.value
         let errors = try fixture.values("sonde_collector_errors_total", ["collector": "failing"])
@@ -114,9 +187,9 @@ struct CollectorRunnerTests {
 
     @Test("the grid: the next instant is the wall clock rounded up to the interval")
     func nextInstant() {
-        let schedule = CollectorSchedule(collector: SteadyCollector(name: "x"), intervalMilliseconds: 10_000, fingerprint: "")
+        let schedule = CollectorSchedule(collector: SteadyCollector(name: "x"), interval: .seconds(10), fingerprint: "")
         #expect(schedule.nextInstant(after: 1_795_335_501_234) == 1_795_335_510_000)
         #expect(schedule.nextInstant(after: 1_795_335_510_000) == 1_795_335_520_000)
-        #expect(schedule.timeoutMilliseconds == 9_000)
+        #expect(schedule.timeout == .seconds(9))
     }
 }
