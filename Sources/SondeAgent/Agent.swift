@@ -20,7 +20,7 @@ public enum Agent {
         var options = StoreOptions()
         options.maxBytes = config.storage.maxBytes
         options.maxSeries = config.storage.maxSeries
-        options.flushIntervalMilliseconds = config.storage.flushIntervalMilliseconds
+        options.flushIntervalMilliseconds = config.storage.flushInterval.wholeMilliseconds
         options.tierShares = [
             .raw: config.storage.tierShares["raw"] ?? 0.6,
             .minute: config.storage.tierShares["1m"] ?? 0.25,
@@ -48,7 +48,7 @@ public enum Agent {
         let rules = try ruleService(config, store: store, dataDirectory: dataDirectory, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
-                .init(service: StoreService(store: store, flushIntervalMilliseconds: config.storage.flushIntervalMilliseconds, logger: logger), serviceName: "store"),
+                .init(service: StoreService(store: store, flushIntervalMilliseconds: config.storage.flushInterval.wholeMilliseconds, logger: logger), serviceName: "store"),
                 .init(service: supervisor, serviceName: "collectors"),
                 .init(service: rules, serviceName: "rules"),
                 .init(
@@ -74,8 +74,8 @@ public enum Agent {
         let stateDirectory = dataDirectory + "/rules"
         mkdir(stateDirectory, 0o750)
         return RuleEvaluationService(
-            store: store, groups: groups, evaluationInterval: config.rules.evaluationIntervalMilliseconds,
-            stateDirectory: stateDirectory, outageTolerance: config.rules.outageToleranceMilliseconds,
+            store: store, groups: groups, evaluationInterval: config.rules.evaluationInterval.wholeMilliseconds,
+            stateDirectory: stateDirectory, outageTolerance: config.rules.outageTolerance.wholeMilliseconds,
             expand: AlertTemplateExpansion.expander(externalLabels: [:], externalURL: ""), logger: logger)
     }
 }

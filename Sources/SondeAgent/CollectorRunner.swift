@@ -51,7 +51,7 @@ struct CollectorRunner: Sendable {
             if state.busy.withLock({ $0 }) {
                 // The previous (timed-out) run is still going: skip this round, it counts as a timeout.
                 state.timeouts.withLock { $0 += 1 }
-                record(instant: instant, seconds: Double(schedule.timeoutMilliseconds) / 1000, success: false)
+                record(instant: instant, seconds: Double(schedule.timeout.wholeMilliseconds) / 1000, success: false)
                 continue
             }
             let started = AgentClock.monotonicSeconds()
@@ -80,7 +80,7 @@ struct CollectorRunner: Sendable {
                 record(instant: instant, seconds: seconds, success: false)
             case .timedOut:
                 state.timeouts.withLock { $0 += 1 }
-                logger.warning("collector timed out", metadata: ["collector.name": "\(name)", "timeout.ms": "\(schedule.timeoutMilliseconds)"])
+                logger.warning("collector timed out", metadata: ["collector.name": "\(name)", "timeout.ms": "\(schedule.timeout.wholeMilliseconds)"])
                 record(instant: instant, seconds: seconds, success: false)
             }
         }
@@ -98,7 +98,7 @@ struct CollectorRunner: Sendable {
         state.busy.withLock { $0 = true }
         let collector = schedule.collector
         let state = self.state
-        let timeout = schedule.timeoutMilliseconds
+        let timeout = schedule.timeout.wholeMilliseconds
         let resumed = Once()
         let thread = self.thread
         return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in

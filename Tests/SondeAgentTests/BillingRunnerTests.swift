@@ -30,7 +30,7 @@ struct BillingRunnerTests {
             let fixture = try TemporaryStore()
             let collector = BillingCollector(
                 settings: BillingCollector.Settings(endpoint: server.endpoint), credentials: StaticCredentialsProvider(credentials), now: { Self.now })
-            let runner = CollectorRunner(schedule: CollectorSchedule(collector: collector, intervalMilliseconds: 1_000, fingerprint: ""), store: fixture.store, logger: logger)
+            let runner = CollectorRunner(schedule: CollectorSchedule(collector: collector, settings: collector.settings, interval: .seconds(1)), store: fixture.store, logger: logger)
             let task = Task { await runner.run() }
             try await Task.sleep(for: .milliseconds(2_500))
             task.cancel()
@@ -56,10 +56,11 @@ struct BillingRunnerTests {
             let billing = BillingCollector(
                 settings: BillingCollector.Settings(endpoint: "http://127.0.0.1:\(port)", retry: RetryPolicy(maxAttempts: 2, baseDelayMilliseconds: 10)),
                 credentials: StaticCredentialsProvider(AWSCredentials(accessKeyID: "AKID", secretAccessKey: "secret", source: "test")), now: { Self.now })
-            let identity = InstanceIdentityCollector(identity: InstanceIdentity.offEC2(hostname: "test-host"))
+            let host = InstanceIdentity.offEC2(hostname: "test-host")
+            let identity = InstanceIdentityCollector(identity: host)
             let runners = [
-                CollectorRunner(schedule: CollectorSchedule(collector: billing, intervalMilliseconds: 1_000, fingerprint: ""), store: fixture.store, logger: logger),
-                CollectorRunner(schedule: CollectorSchedule(collector: identity, intervalMilliseconds: 1_000, fingerprint: ""), store: fixture.store, logger: logger),
+                CollectorRunner(schedule: CollectorSchedule(collector: billing, settings: billing.settings, interval: .seconds(1)), store: fixture.store, logger: logger),
+                CollectorRunner(schedule: CollectorSchedule(collector: identity, settings: host, interval: .seconds(1)), store: fixture.store, logger: logger),
             ]
             let tasks = runners.map { runner in Task { await runner.run() } }
             try await Task.sleep(for: .milliseconds(3_300))

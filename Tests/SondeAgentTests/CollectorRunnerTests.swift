@@ -10,6 +10,9 @@ import Testing
 @testable import SondeAgent
 
 /// Collectors written for these tests: they exercise the scheduler, they do not stand in for a real one.
+/// They have nothing to configure.
+struct NothingToConfigure: CollectorSettings {}
+
 private final class SteadyCollector: Collector {
     let name: String
     init(name: String) { self.name = name }
@@ -64,7 +67,7 @@ struct CollectorRunnerTests {
     @Test("samples sit exactly on the interval grid")
     func gridTimestamps() async throws {
         let fixture = try TemporaryStore()
-        let runner = CollectorRunner(schedule: CollectorSchedule(collector: SteadyCollector(name: "a"), intervalMilliseconds: 1_000, fingerprint: ""), store: fixture.store, logger: logger)
+        let runner = CollectorRunner(schedule: CollectorSchedule(collector: SteadyCollector(name: "a"), settings: NothingToConfigure(), interval: .seconds(1)), store: fixture.store, logger: logger)
         let task = Task { await runner.run() }
         try await Task.sleep(for: .milliseconds(3_300))
         task.cancel()
@@ -81,9 +84,9 @@ struct CollectorRunnerTests {
     func slowCollectorIsolated() async throws {
         let fixture = try TemporaryStore()
         let slow = CollectorRunner(
-            schedule: CollectorSchedule(collector: SlowCollector(), intervalMilliseconds: 1_000, timeoutMilliseconds: 500, fingerprint: ""),
+            schedule: CollectorSchedule(collector: SlowCollector(), settings: NothingToConfigure(), interval: .seconds(1), timeout: .milliseconds(500)),
             store: fixture.store, logger: logger)
-        let fast = CollectorRunner(schedule: CollectorSchedule(collector: SteadyCollector(name: "fast"), intervalMilliseconds: 1_000, fingerprint: ""), store: fixture.store, logger: logger)
+        let fast = CollectorRunner(schedule: CollectorSchedule(collector: SteadyCollector(name: "fast"), settings: NothingToConfigure(), interval: .seconds(1)), store: fixture.store, logger: logger)
         let tasks = [Task { await slow.run() }, Task { await fast.run() }]
         try await Task.sleep(for: .milliseconds(4_300))
         for task in tasks { task.cancel() }
@@ -100,7 +103,7 @@ struct CollectorRunnerTests {
     @Test("a failing collector is counted; what it gathered before failing is kept")
     func failures() async throws {
         let fixture = try TemporaryStore()
-        let runner = CollectorRunner(schedule: CollectorSchedule(collector: FailingCollector(), intervalMilliseconds: 1_000, fingerprint: ""), store: fixture.store, logger: logger)
+        let runner = CollectorRunner(schedule: CollectorSchedule(collector: FailingCollector(), settings: NothingToConfigure(), interval: .seconds(1)), store: fixture.store, logger: logger)
         let task = Task { await runner.run() }
         try await Task.sleep(for: .milliseconds(2_300))
         task.cancel()
@@ -114,9 +117,9 @@ struct CollectorRunnerTests {
 
     @Test("the grid: the next instant is the wall clock rounded up to the interval")
     func nextInstant() {
-        let schedule = CollectorSchedule(collector: SteadyCollector(name: "x"), intervalMilliseconds: 10_000, fingerprint: "")
+        let schedule = CollectorSchedule(collector: SteadyCollector(name: "x"), settings: NothingToConfigure(), interval: .seconds(10))
         #expect(schedule.nextInstant(after: 1_795_335_501_234) == 1_795_335_510_000)
         #expect(schedule.nextInstant(after: 1_795_335_510_000) == 1_795_335_520_000)
-        #expect(schedule.timeoutMilliseconds == 9_000)
+        #expect(schedule.timeout == .seconds(9))
     }
 }
