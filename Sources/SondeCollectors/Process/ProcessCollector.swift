@@ -54,6 +54,7 @@ public final class ProcessCollector: Collector {
             return ProcessGroup(name: config.name, rules: rules)
         }
     }
+
     public let groups: [ProcessGroup.Match]
     let procPath: String
     let etcPath: String
