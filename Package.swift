@@ -13,13 +13,14 @@ let package = Package(
         .library(name: "SondeAWS", targets: ["SondeAWS"]),
         .library(name: "SondeCollectors", targets: ["SondeCollectors"]),
         .library(name: "SondeRules", targets: ["SondeRules"]),
+        .library(name: "SondePostgres", targets: ["SondePostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        // The PostgreSQL wire protocol (SCRAM, md5, TLS); NIO and NIOSSL come with it, named here
-        // because the collector configures their event loop and TLS context.
+        // The PostgreSQL wire protocol (SCRAM, md5, TLS), for SondePostgres only; NIO and NIOSSL come
+        // with it, named here because the collector configures their event loop and TLS context.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
@@ -61,6 +62,15 @@ let package = Package(
             dependencies: [
                 "SondeCore", "SondeNet", "SondeAWS", "CSystemd", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The PostgreSQL collector in its own target, so SwiftNIO, NIOSSL and postgres-nio stay out
+        // of the other collectors' build and tests.
+        .target(
+            name: "SondePostgres",
+            dependencies: [
+                "SondeCore", "SondeCollectors",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -72,7 +82,7 @@ let package = Package(
         .target(
             name: "SondeAgent",
             dependencies: [
-                "SondeCore", "SondeStore", "SondeCollectors", "SondeNet", "SondeRules", "SondeAWS",
+                "SondeCore", "SondeStore", "SondeCollectors", "SondePostgres", "SondeNet", "SondeRules", "SondeAWS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -104,6 +114,7 @@ let package = Package(
             dependencies: ["SondeCollectors", "SondeAWS", "SondeCore", "SondeNet", "SondeTestSupport"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "SondePostgresTests", dependencies: ["SondePostgres", "SondeCollectors", "SondeCore", "SondeTestSupport"]),
         .testTarget(name: "SondeAWSTests", dependencies: ["SondeAWS", "SondeCore", "SondeNet", "SondeTestSupport"]),
         .testTarget(name: "SondeNetTests", dependencies: ["SondeNet", "SondeCore", "SondeTestSupport"]),
         .testTarget(

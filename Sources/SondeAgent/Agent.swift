@@ -21,7 +21,7 @@ public enum Agent {
         var options = StoreOptions()
         options.maxBytes = config.storage.maxBytes
         options.maxSeries = config.storage.maxSeries
-        options.flushIntervalMilliseconds = config.storage.flushIntervalMilliseconds
+        options.flushIntervalMilliseconds = config.storage.flushInterval.inMilliseconds
         options.tierShares = [
             .raw: config.storage.tierShares["raw"] ?? 0.6,
             .minute: config.storage.tierShares["1m"] ?? 0.25,
@@ -49,7 +49,7 @@ public enum Agent {
         let rules = try ruleService(config, store: store, dataDirectory: dataDirectory, clock: clock, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
-                .init(service: StoreService(store: store, flushInterval: .milliseconds(config.storage.flushIntervalMilliseconds), clock: clock, logger: logger), serviceName: "store"),
+                .init(service: StoreService(store: store, flushInterval: config.storage.flushInterval, clock: clock, logger: logger), serviceName: "store"),
                 .init(service: supervisor, serviceName: "collectors"),
                 .init(service: rules, serviceName: "rules"),
                 .init(
@@ -75,8 +75,8 @@ public enum Agent {
         let stateDirectory = dataDirectory + "/rules"
         mkdir(stateDirectory, 0o750)
         return RuleEvaluationService(
-            store: store, groups: groups, evaluationInterval: .milliseconds(config.rules.evaluationIntervalMilliseconds),
-            stateDirectory: stateDirectory, outageTolerance: .milliseconds(config.rules.outageToleranceMilliseconds),
+            store: store, groups: groups, evaluationInterval: config.rules.evaluationInterval,
+            stateDirectory: stateDirectory, outageTolerance: config.rules.outageTolerance,
             expand: AlertTemplateExpansion.expander(externalLabels: [:], externalURL: ""), clock: clock, logger: logger)
     }
 }

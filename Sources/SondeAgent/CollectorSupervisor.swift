@@ -30,9 +30,15 @@ final class CollectorSupervisor: Service, Sendable {
     }
 
     private struct Running {
-        var fingerprint: String
-        var collector: any Collector
+        var schedule: CollectorSchedule
         var tasks: [Task<Void, Never>]
+    }
+
+    /// The names of the running collectors to stop when `wanted` replaces `running`: those gone
+    /// from `wanted`, and those whose settings, interval or timeout changed (they start again).
+    static func collectorsToStop(running: [CollectorSchedule], wanted: [CollectorSchedule]) -> [String] {
+        let wantedByName = Dictionary(wanted.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        return running.filter { schedule in !(wantedByName[schedule.name].map(schedule.runsLike) ?? false) }.map(\.name).sorted()
     }
 
     func run() async throws {
@@ -57,20 +63,19 @@ final class CollectorSupervisor: Service, Sendable {
                         }
                     })
                 }
-                running[schedule.name] = Running(fingerprint: schedule.fingerprint, collector: schedule.collector, tasks: tasks)
+                running[schedule.name] = Running(schedule: schedule, tasks: tasks)
                 logger.info("collector started", metadata: ["collector.name": "\(schedule.name)", "interval.ms": "\(schedule.interval.inMilliseconds)"])
             }
             func stop(_ name: String) async {
                 guard let entry = running.removeValue(forKey: name) else { return }
                 for task in entry.tasks { task.cancel() }
                 for task in entry.tasks { await task.value }
-                await entry.collector.shutdown()
+                await entry.schedule.collector.shutdown()
                 logger.info("collector stopped", metadata: ["collector.name": "\(name)"])
             }
             for schedule in initial { start(schedule) }
             for await schedules in updates {
-                let wanted = Dictionary(schedules.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-                for name in running.keys.sorted() where wanted[name]?.fingerprint != running[name]?.fingerprint {
+                for name in Self.collectorsToStop(running: running.values.map(\.schedule), wanted: schedules) {
                     await stop(name)
                 }
                 for schedule in schedules where running[schedule.name] == nil { start(schedule) }

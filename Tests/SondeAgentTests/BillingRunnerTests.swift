@@ -32,7 +32,7 @@ struct BillingRunnerTests {
                 settings: BillingCollector.Settings(endpoint: server.endpoint), credentials: StaticCredentialsProvider(credentials), now: { Self.now })
             let clock = TestClock()
             let runner = CollectorRunner(
-                schedule: CollectorSchedule(collector: collector, interval: .seconds(1), fingerprint: ""), store: fixture.store, clock: clock, logger: logger)
+                schedule: CollectorSchedule(collector: collector, settings: NothingToConfigure(), interval: .seconds(1)), store: fixture.store, clock: clock, logger: logger)
             let task = Task { await runner.run() }
             try await runRounds(2, clock: clock, of: ["billing"], in: fixture)
             task.cancel()
@@ -61,8 +61,8 @@ struct BillingRunnerTests {
             let identity = InstanceIdentityCollector(identity: InstanceIdentity.offEC2(hostname: "test-host"))
             let clock = TestClock()
             let runners = [
-                CollectorRunner(schedule: CollectorSchedule(collector: billing, interval: .seconds(1), fingerprint: ""), store: fixture.store, clock: clock, logger: logger),
-                CollectorRunner(schedule: CollectorSchedule(collector: identity, interval: .seconds(1), fingerprint: ""), store: fixture.store, clock: clock, logger: logger),
+                CollectorRunner(schedule: CollectorSchedule(collector: billing, settings: NothingToConfigure(), interval: .seconds(1)), store: fixture.store, clock: clock, logger: logger),
+                CollectorRunner(schedule: CollectorSchedule(collector: identity, settings: NothingToConfigure(), interval: .seconds(1)), store: fixture.store, clock: clock, logger: logger),
             ]
             let tasks = runners.map { runner in Task { await runner.run() } }
             try await runRounds(3, clock: clock, of: ["billing", identity.name], in: fixture)

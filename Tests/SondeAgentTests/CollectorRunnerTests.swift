@@ -11,6 +11,9 @@ import Testing
 @testable import SondeAgent
 
 /// Collectors written for these tests: they exercise the scheduler, they do not stand in for a real one.
+/// They have nothing to configure.
+struct NothingToConfigure: CollectorSettings {}
+
 private final class SteadyCollector: Collector {
     let name: String
     init(name: String) { self.name = name }
@@ -127,7 +130,7 @@ struct CollectorRunnerTests {
         let fixture = try TemporaryStore()
         let clock = TestClock()
         let runner = CollectorRunner(
-            schedule: CollectorSchedule(collector: SteadyCollector(name: "a"), interval: .seconds(1), fingerprint: ""), store: fixture.store, clock: clock, logger: logger)
+            schedule: CollectorSchedule(collector: SteadyCollector(name: "a"), settings: NothingToConfigure(), interval: .seconds(1)), store: fixture.store, clock: clock, logger: logger)
         let task = Task { await runner.run() }
         try await runRounds(3, clock: clock, of: ["a"], in: fixture)
         task.cancel()
@@ -146,10 +149,10 @@ struct CollectorRunnerTests {
         let clock = TestClock()
         let slowCollector = SlowCollector()
         let slow = CollectorRunner(
-            schedule: CollectorSchedule(collector: slowCollector, interval: .seconds(1), timeout: .milliseconds(500), fingerprint: ""),
+            schedule: CollectorSchedule(collector: slowCollector, settings: NothingToConfigure(), interval: .seconds(1), timeout: .milliseconds(500)),
             store: fixture.store, clock: clock, logger: logger)
         let fast = CollectorRunner(
-            schedule: CollectorSchedule(collector: SteadyCollector(name: "fast"), interval: .seconds(1), fingerprint: ""), store: fixture.store, clock: clock, logger: logger)
+            schedule: CollectorSchedule(collector: SteadyCollector(name: "fast"), settings: NothingToConfigure(), interval: .seconds(1)), store: fixture.store, clock: clock, logger: logger)
         let tasks = [Task { await slow.run() }, Task { await fast.run() }]
         try await clock.advance(by: .milliseconds(100)) {
             try fixture.values("steady_value", ["source": "fast"]).timestamps.count >= 4
@@ -173,7 +176,7 @@ struct CollectorRunnerTests {
         let fixture = try TemporaryStore()
         let clock = TestClock()
         let runner = CollectorRunner(
-            schedule: CollectorSchedule(collector: FailingCollector(), interval: .seconds(1), fingerprint: ""), store: fixture.store, clock: clock, logger: logger)
+            schedule: CollectorSchedule(collector: FailingCollector(), settings: NothingToConfigure(), interval: .seconds(1)), store: fixture.store, clock: clock, logger: logger)
         let task = Task { await runner.run() }
         try await runRounds(2, clock: clock, of: ["failing"], in: fixture)
         task.cancel()
@@ -187,7 +190,7 @@ struct CollectorRunnerTests {
 
     @Test("the grid: the next instant is the wall clock rounded up to the interval")
     func nextInstant() {
-        let schedule = CollectorSchedule(collector: SteadyCollector(name: "x"), interval: .seconds(10), fingerprint: "")
+        let schedule = CollectorSchedule(collector: SteadyCollector(name: "x"), settings: NothingToConfigure(), interval: .seconds(10))
         #expect(schedule.nextInstant(after: 1_795_335_501_234) == 1_795_335_510_000)
         #expect(schedule.nextInstant(after: 1_795_335_510_000) == 1_795_335_520_000)
         #expect(schedule.timeout == .seconds(9))

@@ -19,7 +19,7 @@ struct SondeConfigTests {
         let config = try SondeConfig.load(path: nil)
         #expect(config.api.listen?.description == "127.0.0.1:9733")
         #expect(config.collectors.statsd.listen?.isLoopback == true)
-        #expect(config.collectors.host.intervalMilliseconds == 10_000)
+        #expect(config.collectors.host.interval == .seconds(10))
         #expect(config.storage.maxBytes == 256 << 20)
         #expect(config == (try parse("")))
     }
@@ -31,7 +31,7 @@ struct SondeConfigTests {
         #expect(config.collectors.systemd.units == ["myapp.service", "nginx.service", "postgresql.service"])
         #expect(config.collectors.statsd.listen?.port == 9125)
         #expect(config.collectors.postgres.first?.password == Secret("s3cret"))
-        #expect(config.collectors.probes.first?.intervalMilliseconds == 30_000)
+        #expect(config.collectors.probes.first?.interval == .seconds(30))
         #expect(config.rules.files == ["/etc/sonde/alerts/*.yaml"])
     }
 
@@ -89,7 +89,7 @@ struct SondeConfigTests {
             """
         let config = try parse(text)
         let api = try #require(config.collectors.probes.first)
-        #expect(api.timeoutMilliseconds == 3_000)
+        #expect(api.timeout == .seconds(3))
         #expect(api.method == "POST")
         #expect(api.headers.map(\.name) == ["Authorization", "X-Trace"])
         #expect(api.headers.map(\.secret) == [true, false])
@@ -99,7 +99,7 @@ struct SondeConfigTests {
         #expect(api.ipVersion == .v6)
         #expect(api.tls == ProbeConfig.TLS(caFile: "/etc/sonde/ca.pem", clientCert: "/etc/sonde/c.pem", clientKey: "/etc/sonde/k.pem", insecure: false))
         let db = config.collectors.probes[1]
-        #expect(db.isTCP && db.timeoutMilliseconds == 4_500)
+        #expect(db.isTCP && db.timeout == .milliseconds(4_500))
         #expect(TCPTarget(db.url) == TCPTarget("tcp://[::1]:5432"))
         #expect(TCPTarget(db.url)?.host == "[::1]")
         let rendered = config.rendered()
@@ -139,10 +139,10 @@ struct SondeConfigTests {
     func billing() throws {
         #expect(try parse("").collectors.billing == BillingConfig())
         #expect(BillingConfig().endpoint == "https://monitoring.us-east-1.amazonaws.com")
-        #expect(BillingConfig().intervalMilliseconds == 3_600_000)
+        #expect(BillingConfig().interval == .seconds(3_600))
         let config = try parse("collectors:\n  billing: {enabled: true, interval: 6h, endpoint: 'http://127.0.0.1:5000', per_service: true}\n")
         #expect(config.collectors.billing.enabled)
-        #expect(config.collectors.billing.intervalMilliseconds == 6 * 3_600_000)
+        #expect(config.collectors.billing.interval == .seconds(6 * 3_600))
         #expect(config.collectors.billing.endpoint == "http://127.0.0.1:5000")
         #expect(config.collectors.billing.perService)
         #expect(try parse(config.rendered()) == config)

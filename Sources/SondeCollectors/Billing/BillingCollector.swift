@@ -17,20 +17,25 @@ import SondeNet
 /// change, and no other collector is affected. It does not keep state between runs: each run asks
 /// for the whole month so far (one request, at most 744 hourly points a series).
 public final class BillingCollector: Collector {
-    public struct Settings: Sendable, Equatable {
+    public struct Settings: CollectorSettings {
         /// `https://monitoring.us-east-1.amazonaws.com`.
         public var endpoint: String
         /// Also one series per AWS service (`ServiceName`), found with `ListMetrics`.
         public var perService: Bool
         /// For each HTTP attempt.
-        public var requestTimeoutMilliseconds: Int64
+        public var requestTimeout: Duration
         public var retry: RetryPolicy
 
-        public init(endpoint: String = BillingCollector.defaultEndpoint, perService: Bool = false, requestTimeoutMilliseconds: Int64 = 10_000, retry: RetryPolicy = RetryPolicy()) {
+        public init(endpoint: String = BillingCollector.defaultEndpoint, perService: Bool = false, requestTimeout: Duration = .seconds(10), retry: RetryPolicy = RetryPolicy()) {
             self.endpoint = endpoint
             self.perService = perService
-            self.requestTimeoutMilliseconds = requestTimeoutMilliseconds
+            self.requestTimeout = requestTimeout
             self.retry = retry
+        }
+
+        /// `collectors.billing`.
+        public init(_ config: BillingConfig) {
+            self.init(endpoint: config.endpoint, perService: config.perService)
         }
     }
 
@@ -60,7 +65,7 @@ public final class BillingCollector: Collector {
         self.now = now
         self.client = CloudWatchClient(query: AWSQueryClient(
             endpoint: settings.endpoint, service: "monitoring", region: Self.region, version: CloudWatchClient.apiVersion, credentials: credentials,
-            http: http, retry: settings.retry, timeoutMilliseconds: settings.requestTimeoutMilliseconds, now: now))
+            http: http, retry: settings.retry, timeoutMilliseconds: settings.requestTimeout.inMilliseconds, now: now))
     }
 
     public func collect(into batch: inout MetricBatch) async throws {

@@ -11,7 +11,7 @@
 /// Deliberately minimal: it validates the top-level object's syntax, skips nested objects and arrays
 /// (bounded depth), decodes string escapes including surrogate pairs, and never traps. It is not a
 /// general JSON library and does not reject duplicate keys.
-public struct AccessLogJSONParser: Sendable {
+public struct AccessLogJSONParser: Sendable, Equatable {
     /// Lines longer than this fail with ``AccessLogMalformed/tooLong``.
     public var maxLineLength: Int
     /// Maximum nesting depth of skipped values.

@@ -46,7 +46,7 @@ public enum AccessLogMalformed: Error, Sendable, Equatable, CaseIterable {
 /// run to the first `"` not escaped by a backslash, other atoms to the next literal. Only the
 /// fields the collector needs are materialised as values. It does not unescape quoted values
 /// (a path containing `\"` keeps its backslash), and it never traps on any input.
-public struct AccessLogParser: Sendable {
+public struct AccessLogParser: Sendable, Equatable {
     /// The compiled format.
     public let format: AccessLogFormat
     /// Lines longer than this (after the line ending is dropped) fail with ``AccessLogMalformed/tooLong``.

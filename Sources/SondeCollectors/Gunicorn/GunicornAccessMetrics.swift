@@ -2,7 +2,7 @@ import SondeCore
 
 /// How an app's access log is written: Gunicorn's `access_log_format` (or nginx `combined`, which
 /// compiles the same way), or JSON lines.
-public enum AccessLogDecoder: Sendable {
+public enum AccessLogDecoder: Sendable, Equatable {
     case format(AccessLogParser)
     case json(AccessLogJSONParser)
 

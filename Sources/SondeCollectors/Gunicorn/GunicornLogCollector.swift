@@ -18,7 +18,7 @@ import Musl
 /// again and counted again from the same starting values, so the store sees the same cumulative
 /// values (dropped as duplicates or ordering rejects) and nothing is counted twice or lost.
 public final class GunicornLogCollector: Collector {
-    public struct Settings: Sendable {
+    public struct Settings: CollectorSettings {
         public var app: String
         public var accessLog: String?
         public var errorLog: String?
@@ -26,7 +26,7 @@ public final class GunicornLogCollector: Collector {
         public var options = GunicornMetricsOptions()
         public var lineLimit = LogTailLineFramer.defaultLimit
         public var startAtEnd = false
-        public var rotateWaitMilliseconds: Int64 = 5_000
+        public var rotateWait: Duration = .seconds(5)
         /// How long a round may read before it stops and leaves the rest to the next round.
         public var readTimeBudgetSeconds = 0.5
         /// Where the checkpoint lives (`DATA/logs/gunicorn-APP.checkpoint`).
@@ -39,6 +39,32 @@ public final class GunicornLogCollector: Collector {
             self.decoder = decoder
             self.checkpointPath = checkpointPath
         }
+
+        /// The settings of one `collectors.gunicorn[]` entry; its checkpoint goes in the data
+        /// directory's `logs/`. A bad `format` is an error at its place in the configuration file.
+        public init(_ app: GunicornAppConfig, dataDirectory: String) throws(ParseError) {
+            let decoder: AccessLogDecoder
+            do {
+                decoder = try AccessLogDecoder(format: app.format, maxLineLength: Int(app.maxLineBytes))
+            } catch {
+                let at = app.formatPosition
+                throw ParseError(
+                    file: at?.file, line: at?.line ?? error.line, column: (at?.column ?? 1) + error.column - 1,
+                    message: "gunicorn app \"\(app.app)\" format: \(error.message)")
+            }
+            self.init(
+                app: app.app, accessLog: app.accessLog, errorLog: app.errorLog, decoder: decoder,
+                checkpointPath: Self.stateDirectory(dataDirectory) + "/gunicorn-\(app.app).checkpoint")
+            options.durationBuckets = app.durationBuckets ?? GunicornMetricsOptions.defaultDurationBuckets
+            options.maxRoutes = app.maxRoutes
+            options.routePatterns = app.routes.map { RouteFolding.Pattern(pattern: $0.pattern, route: $0.route) }
+            lineLimit = Int(app.maxLineBytes)
+            startAtEnd = app.startAt == .end
+            rotateWait = app.rotateWait
+        }
+
+        /// Where log collectors keep their checkpoints in the data directory.
+        public static func stateDirectory(_ dataDirectory: String) -> String { dataDirectory + "/logs" }
     }
 
     public let name: String
@@ -138,7 +164,7 @@ public final class GunicornLogCollector: Collector {
         guard let pattern = set.pattern else { return true }
         let paths = set.isGlob ? FileGlob.expand(pattern) : [pattern]
         for path in paths where set.tailers[path] == nil {
-            let tailer = LogFileTailer(path: path, lineLimit: settings.lineLimit, rotateWaitMilliseconds: settings.rotateWaitMilliseconds)
+            let tailer = LogFileTailer(path: path, lineLimit: settings.lineLimit, rotateWaitMilliseconds: settings.rotateWait.inMilliseconds)
             if let saved = set.saved.removeValue(forKey: path) {
                 tailer.restore(saved)
             } else if round.firstRound && settings.startAtEnd, let end = Self.endPosition(of: path) {

@@ -25,6 +25,19 @@ import Synchronization
 public final class HostCollector: Collector {
     public let name = "host"
 
+    /// Where the host's files are; the section `collectors.host` has only its schedule.
+    public struct Settings: CollectorSettings {
+        public var procPath: String
+        public var sysPath: String
+        public var rootfsPath: String
+
+        public init(procPath: String = "/proc", sysPath: String = "/sys", rootfsPath: String = "/") {
+            self.procPath = procPath
+            self.sysPath = sysPath
+            self.rootfsPath = rootfsPath
+        }
+    }
+
     let procPath: String
     let sysPath: String
     let rootfsPath: String
@@ -43,6 +56,10 @@ public final class HostCollector: Collector {
         self.logger = logger
         let size = sysconf(Int32(_SC_PAGESIZE))
         pageSize = size > 0 ? Double(size) : 4096
+    }
+
+    public convenience init(settings: Settings, logger: Logger = Logger(label: "sonde.collector.host")) {
+        self.init(procPath: settings.procPath, sysPath: settings.sysPath, rootfsPath: settings.rootfsPath, logger: logger)
     }
 
     public func collect(into batch: inout MetricBatch) async throws {

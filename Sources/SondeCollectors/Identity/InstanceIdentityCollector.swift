@@ -60,3 +60,6 @@ public final class InstanceIdentityCollector: Collector {
         ])
     }
 }
+
+/// The identity collector is built from the identity the agent discovered at start.
+extension InstanceIdentity: CollectorSettings {}

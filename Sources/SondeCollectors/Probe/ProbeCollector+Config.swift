@@ -21,9 +21,9 @@ extension ProbeCollector.Settings {
                 freshConnection: true, certificateInfo: config.url.hasPrefix("https://"))
             target = .http(HTTPRequest(
                 method: config.method, url: config.url, headers: config.headers.map { ($0.name, $0.value) }, body: Array((config.body ?? "").utf8),
-                timeoutMilliseconds: config.timeoutMilliseconds, options: options))
+                timeoutMilliseconds: config.timeout.inMilliseconds, options: options))
         }
-        self.init(name: config.name, targetLabel: Self.withoutUserInfo(config.url), target: target, timeoutMilliseconds: config.timeoutMilliseconds)
+        self.init(name: config.name, targetLabel: Self.withoutUserInfo(config.url), target: target, timeout: config.timeout)
         expectStatus = config.expectStatus
         mustMatch = try config.bodyMustMatch.map { try ProbeBodyPattern($0) }
         mustNotMatch = try config.bodyMustNotMatch.map { try ProbeBodyPattern($0) }

@@ -13,26 +13,26 @@ import Synchronization
 /// collector. Every run uses a new connection and a new DNS lookup, so the phases measure what a
 /// new client would see. It does not retry, and it never reads more than `maxBodyBytes` of a body.
 public final class ProbeCollector: Collector {
-    public enum Target: Sendable {
+    public enum Target: Sendable, Equatable {
         case http(HTTPRequest)
         case tcp(host: String, port: Int, ipVersion: HTTPRequest.IPVersion)
     }
 
-    public struct Settings: Sendable {
+    public struct Settings: CollectorSettings {
         public var name: String
         /// The `target` label: the URL without user-info.
         public var targetLabel: String
         public var target: Target
-        public var timeoutMilliseconds: Int64
+        public var timeout: Duration
         public var expectStatus: [Int] = []
         public var mustMatch: [ProbeBodyPattern] = []
         public var mustNotMatch: [ProbeBodyPattern] = []
 
-        public init(name: String, targetLabel: String, target: Target, timeoutMilliseconds: Int64) {
+        public init(name: String, targetLabel: String, target: Target, timeout: Duration) {
             self.name = name
             self.targetLabel = targetLabel
             self.target = target
-            self.timeoutMilliseconds = timeoutMilliseconds
+            self.timeout = timeout
         }
     }
 
@@ -73,7 +73,7 @@ public final class ProbeCollector: Collector {
                 return ProbeOutcome.evaluate(
                     response, expectStatus: settings.expectStatus, mustMatch: settings.mustMatch, mustNotMatch: settings.mustNotMatch, durationSeconds: elapsed())
             case .tcp(let host, let port, let ipVersion):
-                let info = try await client.connect(host: host, port: port, timeoutMilliseconds: settings.timeoutMilliseconds, ipVersion: ipVersion)
+                let info = try await client.connect(host: host, port: port, timeoutMilliseconds: settings.timeout.inMilliseconds, ipVersion: ipVersion)
                 return ProbeOutcome(failure: nil, durationSeconds: elapsed(), info: info)
             }
         } catch {

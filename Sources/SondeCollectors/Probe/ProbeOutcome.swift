@@ -63,8 +63,9 @@ public struct ProbeOutcome: Sendable, Equatable {
     }
 }
 
-/// A body pattern of a probe: a regular expression searched anywhere in the body.
-public struct ProbeBodyPattern: Sendable {
+/// A body pattern of a probe: a regular expression searched anywhere in the body. Two are equal
+/// when their expressions are (the compiled form follows from it).
+public struct ProbeBodyPattern: Sendable, Equatable {
     public let pattern: String
     private let compiled: ProcessPattern
 
@@ -74,4 +75,6 @@ public struct ProbeBodyPattern: Sendable {
     }
 
     public func matches(_ text: String) -> Bool { compiled.matches(text) }
+
+    public static func == (lhs: ProbeBodyPattern, rhs: ProbeBodyPattern) -> Bool { lhs.pattern == rhs.pattern }
 }

@@ -26,6 +26,35 @@ import Synchronization
 /// namespaces beyond what the procfs at `procPath` shows.
 public final class ProcessCollector: Collector {
     public let name = "process"
+
+    /// The groups to watch and the procfs to scan them in.
+    public struct Settings: CollectorSettings {
+        public var groups: [ProcessGroup]
+        public var procPath: String
+
+        public init(groups: [ProcessGroup], procPath: String = "/proc") {
+            self.groups = groups
+            self.procPath = procPath
+        }
+
+        /// `collectors.process`: its groups, or the embedded defaults when it names none.
+        public init(_ config: ProcessCollectorConfig, procPath: String = "/proc") {
+            let groups = config.groups.isEmpty ? ProcessGroup.defaults : config.groups.map(Self.group)
+            self.init(groups: groups, procPath: procPath)
+        }
+
+        static func group(_ config: ProcessGroupConfig) -> ProcessGroup {
+            var rules: [ProcessGroupRule] = []
+            if let comm = config.comm { rules.append(ProcessGroupRule(.comm, comm)) }
+            if let exe = config.exe { rules.append(ProcessGroupRule(.exe, exe)) }
+            if let cmdline = config.cmdline { rules.append(ProcessGroupRule(.cmdline, cmdline)) }
+            if let user = config.user { rules.append(ProcessGroupRule(.user, user)) }
+            if let pidfile = config.pidfile { rules.append(ProcessGroupRule(.pidfile, pidfile)) }
+            if let unit = config.systemdUnit { rules.append(ProcessGroupRule(.systemdUnit, unit)) }
+            return ProcessGroup(name: config.name, rules: rules)
+        }
+    }
+
     public let groups: [ProcessGroup.Match]
     let procPath: String
     let etcPath: String
@@ -68,6 +97,11 @@ public final class ProcessCollector: Collector {
             matches.append(try ProcessGroup.Match(group))
         }
         self.init(matches: matches, procPath: procPath, etcPath: etcPath, refreshInterval: refreshInterval, logger: logger)
+    }
+
+    /// Compiles the groups of `settings` (see `init(groups:)`).
+    public convenience init(settings: Settings, logger: Logger = Logger(label: "sonde.collector.process")) throws(SondeError) {
+        try self.init(groups: settings.groups, procPath: settings.procPath, logger: logger)
     }
 
     public func collect(into batch: inout MetricBatch) async throws {

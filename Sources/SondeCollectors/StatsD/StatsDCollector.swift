@@ -26,6 +26,31 @@ import Synchronization
 /// It does not forward, relay or repeat metrics to another statsd, and has no mapping rules.
 public final class StatsDCollector: ListeningCollector {
     public let name = "statsd"
+
+    /// The sockets to listen on and how to aggregate.
+    public struct Settings: CollectorSettings {
+        public var udp: String?
+        public var unixSocket: String?
+        public var quantiles: [Double]
+        public var maxSeries: Int
+        public var procRoot: String
+
+        public init(udp: String?, unixSocket: String?, quantiles: [Double] = [0.5, 0.9, 0.99], maxSeries: Int = 10_000, procRoot: String = "/proc") {
+            self.udp = udp
+            self.unixSocket = unixSocket
+            self.quantiles = quantiles
+            self.maxSeries = maxSeries
+            self.procRoot = procRoot
+        }
+
+        /// `collectors.statsd`.
+        public init(_ config: StatsDCollectorConfig, procRoot: String = "/proc") {
+            self.init(udp: config.listen?.description, unixSocket: config.unixSocket, quantiles: config.quantiles, maxSeries: config.maxSeries, procRoot: procRoot)
+        }
+
+        /// Whether there is a socket to listen on at all.
+        public var listens: Bool { udp != nil || unixSocket != nil }
+    }
     public let udpAddress: String?
     public let unixSocketPath: String?
     public let receiveBufferBytes: Int
@@ -71,6 +96,12 @@ public final class StatsDCollector: ListeningCollector {
         self.procRoot = procRoot
         self.logger = logger
         self.counts = Mutex(Counts(aggregator: StatsDAggregator(quantiles: quantiles, maxSeries: maxSeries)))
+    }
+
+    public convenience init(settings: Settings, logger: Logger = Logger(label: "sonde.statsd")) {
+        self.init(
+            udp: settings.udp, unixSocket: settings.unixSocket, quantiles: settings.quantiles, maxSeries: settings.maxSeries, procRoot: settings.procRoot,
+            logger: logger)
     }
 
     /// The bound UDP port while bound (the real one when port 0 was asked for).

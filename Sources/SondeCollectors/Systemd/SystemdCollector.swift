@@ -25,6 +25,32 @@ import Synchronization
 public final class SystemdCollector: Collector {
     public let name = "systemd"
 
+    /// The units to report and where their cgroups are.
+    public struct Settings: CollectorSettings {
+        public var units: [String]
+        public var cgroupRoot: String
+
+        public init(units: [String], cgroupRoot: String = "/sys/fs/cgroup") {
+            self.units = units
+            self.cgroupRoot = cgroupRoot
+        }
+
+        /// `collectors.systemd`: its units, or those of the watched process groups when it names none.
+        public init(_ config: SystemdCollectorConfig, process: ProcessCollectorConfig, sysPath: String = "/sys") {
+            self.init(units: config.units ?? Self.watchedUnits(process), cgroupRoot: sysPath + "/fs/cgroup")
+        }
+
+        /// The systemd units of the watched process groups, when `collectors.systemd.units` is not
+        /// given: the units named in `systemd_unit` rules, and for the embedded default groups the
+        /// Debian and Amazon Linux unit names of PostgreSQL and nginx (a Gunicorn app's unit name is
+        /// the app's own).
+        static func watchedUnits(_ process: ProcessCollectorConfig) -> [String] {
+            guard process.enabled else { return [] }
+            if process.groups.isEmpty { return ["postgresql.service", "nginx.service"] }
+            return process.groups.compactMap(\.systemdUnit)
+        }
+    }
+
     /// The states of `systemd_unit_state`, each reported 0 or 1 for every unit (node_exporter's set
     /// plus reloading). A state outside the list (maintenance, refreshing) is reported as an extra 1.
     public static let unitStates = ["active", "reloading", "inactive", "failed", "activating", "deactivating"]
@@ -52,6 +78,10 @@ public final class SystemdCollector: Collector {
         logger: Logger = Logger(label: "sonde.collector.systemd")
     ) {
         self.init(units: units, cgroupRoot: cgroupRoot, busProvider: busProvider, logger: logger, now: { .now })
+    }
+
+    public convenience init(settings: Settings, logger: Logger = Logger(label: "sonde.collector.systemd")) {
+        self.init(units: settings.units, cgroupRoot: settings.cgroupRoot, logger: logger)
     }
 
     init(

@@ -85,6 +85,12 @@ struct ConfigNode {
         return milliseconds
     }
 
+    /// A duration (`10s`, `5m`, `1h30m`) in whole milliseconds, within `range`; errors as the
+    /// milliseconds variant words them.
+    func duration(in range: ClosedRange<Duration>) throws(ParseError) -> Duration {
+        .milliseconds(try duration(in: range.lowerBound.inMilliseconds...range.upperBound.inMilliseconds))
+    }
+
     /// A size in bytes (`256MiB`, `1GiB`, plain bytes), within `range`.
     func bytes(in range: ClosedRange<Int64>) throws(ParseError) -> Int64 {
         let value = try text()

@@ -9,21 +9,21 @@ extension SondeConfig {
             for character in text { out += character == "'" ? "''" : String(character) }
             return out + "'"
         }
-        func duration(_ milliseconds: Int64) -> String { DurationParser.format(milliseconds) }
+        func duration(_ value: Duration) -> String { DurationParser.format(value.inMilliseconds) }
 
         line(0, "storage:")
         line(1, "max_bytes: \(ByteSize.format(storage.maxBytes).replacing(" ", with: ""))")
         line(1, "max_series: \(storage.maxSeries)")
-        line(1, "flush_interval: \(duration(storage.flushIntervalMilliseconds))")
+        line(1, "flush_interval: \(duration(storage.flushInterval))")
         line(1, "tier_shares: {raw: \(storage.tierShares["raw"] ?? 0), 1m: \(storage.tierShares["1m"] ?? 0), 1h: \(storage.tierShares["1h"] ?? 0)}")
         line(0, "api:")
         line(1, "listen: \(api.listen.map(\.description) ?? "''")")
         if let tokenFile = api.tokenFile { line(1, "token_file: \(quote(tokenFile))") }
         line(0, "collectors:")
-        line(1, "host: {enabled: \(collectors.host.enabled), interval: \(duration(collectors.host.intervalMilliseconds))}")
+        line(1, "host: {enabled: \(collectors.host.enabled), interval: \(duration(collectors.host.interval))}")
         line(1, "process:")
         line(2, "enabled: \(collectors.process.enabled)")
-        line(2, "interval: \(duration(collectors.process.intervalMilliseconds))")
+        line(2, "interval: \(duration(collectors.process.interval))")
         if collectors.process.groups.isEmpty {
             line(2, "groups: []  # the embedded defaults: gunicorn, postgres, nginx, sonde")
         } else {
@@ -42,7 +42,7 @@ extension SondeConfig {
         }
         line(1, "systemd:")
         line(2, "enabled: \(collectors.systemd.enabled)")
-        line(2, "interval: \(duration(collectors.systemd.intervalMilliseconds))")
+        line(2, "interval: \(duration(collectors.systemd.interval))")
         line(2, "units: " + (collectors.systemd.units.map { "[\($0.map(quote).joined(separator: ", "))]" } ?? "null  # every unit whose process group is watched"))
         line(1, "statsd:")
         line(2, "enabled: \(collectors.statsd.enabled)")
@@ -56,7 +56,7 @@ extension SondeConfig {
             if let access = app.accessLog { line(3, "access_log: \(quote(access))") }
             if let error = app.errorLog { line(3, "error_log: \(quote(error))") }
             if let format = app.format { line(3, "format: \(quote(format))") }
-            line(3, "interval: \(duration(app.intervalMilliseconds))")
+            line(3, "interval: \(duration(app.interval))")
             if let buckets = app.durationBuckets { line(3, "duration_buckets: [\(buckets.map { "\($0)" }.joined(separator: ", "))]") }
             line(3, "max_routes: \(app.maxRoutes)")
             if !app.routes.isEmpty {
@@ -65,15 +65,15 @@ extension SondeConfig {
             }
             line(3, "max_line_length: \(app.maxLineBytes)")
             line(3, "start_at: \(app.startAt.rawValue)")
-            line(3, "rotate_wait: \(duration(app.rotateWaitMilliseconds))")
+            line(3, "rotate_wait: \(duration(app.rotateWait))")
         }
         line(1, "postgres:\(collectors.postgres.isEmpty ? " []" : "")")
         for server in collectors.postgres {
             line(2, "- name: \(quote(server.name))")
             line(3, "dsn: \(quote(Self.redactingUserInfo(server.dsn)))")
             if server.password != nil { line(3, "password: <redacted>") }
-            line(3, "interval: \(duration(server.intervalMilliseconds))")
-            line(3, "statement_timeout: \(duration(server.statementTimeoutMilliseconds))")
+            line(3, "interval: \(duration(server.interval))")
+            line(3, "statement_timeout: \(duration(server.statementTimeout))")
             line(3, "top_tables: \(server.topTables)")
             line(3, "top_statements: \(server.topStatements)")
         }
@@ -81,8 +81,8 @@ extension SondeConfig {
         for probe in collectors.probes {
             line(2, "- name: \(quote(probe.name))")
             line(3, "url: \(quote(Self.redactingUserInfo(probe.url)))")
-            line(3, "interval: \(duration(probe.intervalMilliseconds))")
-            line(3, "timeout: \(duration(probe.timeoutMilliseconds))")
+            line(3, "interval: \(duration(probe.interval))")
+            line(3, "timeout: \(duration(probe.timeout))")
             line(3, "ip_version: \(probe.ipVersion == .any ? "any" : "'\(probe.ipVersion.rawValue)'")")
             if probe.isTCP { continue }
             line(3, "method: \(probe.method)")
@@ -107,13 +107,13 @@ extension SondeConfig {
         }
         line(1, "billing:")
         line(2, "enabled: \(collectors.billing.enabled)")
-        line(2, "interval: \(duration(collectors.billing.intervalMilliseconds))")
+        line(2, "interval: \(duration(collectors.billing.interval))")
         line(2, "endpoint: \(quote(collectors.billing.endpoint))")
         line(2, "per_service: \(collectors.billing.perService)")
         line(0, "rules:")
         line(1, "files: [\(rules.files.map(quote).joined(separator: ", "))]")
-        line(1, "evaluation_interval: \(duration(rules.evaluationIntervalMilliseconds))")
-        line(1, "outage_tolerance: \(duration(rules.outageToleranceMilliseconds))")
+        line(1, "evaluation_interval: \(duration(rules.evaluationInterval))")
+        line(1, "outage_tolerance: \(duration(rules.outageTolerance))")
         return lines.joined(separator: "\n") + "\n"
     }
 

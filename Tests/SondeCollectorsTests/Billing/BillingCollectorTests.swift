@@ -56,7 +56,7 @@ func loadCharges(_ server: MotoServer, _ credentials: AWSCredentials) async thro
 
 func billingCollector(_ endpoint: String, _ credentials: AWSCredentials, perService: Bool = false, retry: RetryPolicy = RetryPolicy(maxAttempts: 3, baseDelayMilliseconds: 10, maxDelayMilliseconds: 50)) -> BillingCollector {
     BillingCollector(
-        settings: BillingCollector.Settings(endpoint: endpoint, perService: perService, requestTimeoutMilliseconds: 5_000, retry: retry),
+        settings: BillingCollector.Settings(endpoint: endpoint, perService: perService, requestTimeout: .seconds(5), retry: retry),
         credentials: StaticCredentialsProvider(credentials), now: { billingNow })
 }
 

@@ -18,7 +18,7 @@ struct GunicornLogCollectorTests {
         var settings = GunicornLogCollector.Settings(
             app: "shop", accessLog: dir + "/access.log", errorLog: dir + "/error.log",
             decoder: try AccessLogDecoder(format: nil), checkpointPath: dir + "/shop.checkpoint")
-        settings.rotateWaitMilliseconds = 0
+        settings.rotateWait = .zero
         return GunicornLogCollector(settings: settings, logger: Logger(label: "test"))
     }
 

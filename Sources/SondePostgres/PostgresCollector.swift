@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import SondeCollectors
 import SondeCore
 
 /// Scrapes one PostgreSQL server over one long-lived connection (`application_name=sonde`, the
@@ -12,11 +13,11 @@ import SondeCore
 /// a query that fails (a view missing on this version, a permission) is counted in
 /// `sonde_postgres_query_errors_total{query}` and the others still run.
 public final class PostgresCollector: Collector {
-    public struct Settings: Sendable {
+    public struct Settings: CollectorSettings {
         public var name: String
         public var dsn: PostgresDSN
         public var password: String?
-        public var statementTimeoutMilliseconds: Int64 = 5_000
+        public var statementTimeout: Duration = .seconds(5)
         public var topTables = 10
         public var topStatements = 10
 
@@ -24,6 +25,14 @@ public final class PostgresCollector: Collector {
             self.name = name
             self.dsn = dsn
             self.password = password
+        }
+
+        /// One `collectors.postgres[]` entry.
+        public init(_ config: PostgresServerConfig) {
+            self.init(name: config.name, dsn: config.parsedDSN, password: config.password?.value)
+            statementTimeout = config.statementTimeout
+            topTables = config.topTables
+            topStatements = config.topStatements
         }
     }
 
@@ -194,7 +203,7 @@ actor PostgresSession {
         configuration.options.connectTimeout = .seconds(Int64(dsn.connectTimeoutSeconds ?? 5))
         configuration.options.additionalStartupParameters = [
             ("application_name", "sonde"),
-            ("statement_timeout", String(settings.statementTimeoutMilliseconds)),
+            ("statement_timeout", String(settings.statementTimeout.inMilliseconds)),
         ]
         return configuration
     }

@@ -1,6 +1,7 @@
 import Logging
 import SondeCollectors
 import SondeCore
+import SondePostgres
 import SondeTestSupport
 import Testing
 

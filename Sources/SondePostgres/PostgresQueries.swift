@@ -1,3 +1,4 @@
+import SondeCollectors
 import SondeCore
 
 /// One result row as the queries below shape it: label columns are text, value columns float8
