@@ -43,7 +43,7 @@ public enum Agent {
             "instance": "\(identity.instance)", "instance.on_ec2": "\(identity.onEC2)", "instance.region": "\(identity.region)",
         ])
         let factory: @Sendable (SondeConfig) throws -> [CollectorSchedule] = { config in
-            try CollectorFactory.schedules(for: config, identity: identity, dataDirectory: dataDirectory, logger: logger)
+            try CollectorFactory.schedules(for: config, identity: identity, dataDirectory: dataDirectory, clock: clock, logger: logger)
         }
         let supervisor = CollectorSupervisor(store: store, schedules: try factory(config), clock: clock, logger: logger)
         let rules = try ruleService(config, store: store, dataDirectory: dataDirectory, clock: clock, logger: logger)

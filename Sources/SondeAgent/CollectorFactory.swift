@@ -9,11 +9,14 @@ import SondePostgres
 /// section, the collector's settings built from it, and the collector built from those. Each
 /// schedule keeps the settings, so a reload restarts only what changed.
 public enum CollectorFactory {
-    /// - Parameter environment: where AWS credentials and profiles are looked up (the billing
-    ///   collector); the process environment by default.
+    /// - Parameters:
+    ///   - environment: where AWS credentials and profiles are looked up (the billing collector);
+    ///     the process environment by default.
+    ///   - clock: the agent's clock, which every collector reads the time from.
     public static func schedules(
         for config: SondeConfig, identity: InstanceIdentity, dataDirectory: String, procPath: String = "/proc", sysPath: String = "/sys",
-        rootfsPath: String = "/", environment: [String: String] = ProcessEnvironment.current(), logger: Logger
+        rootfsPath: String = "/", environment: [String: String] = ProcessEnvironment.current(), clock: any SondeClock = SystemClock(),
+        logger: Logger
     ) throws -> [CollectorSchedule] {
         let collectors = config.collectors
         var schedules: [CollectorSchedule] = [
@@ -22,11 +25,11 @@ public enum CollectorFactory {
         ]
         if collectors.host.enabled {
             let settings = HostCollector.Settings(procPath: procPath, sysPath: sysPath, rootfsPath: rootfsPath)
-            schedules.append(CollectorSchedule(collector: HostCollector(settings: settings, logger: logger), settings: settings, interval: collectors.host.interval))
+            schedules.append(CollectorSchedule(collector: HostCollector(settings: settings, clock: clock, logger: logger), settings: settings, interval: collectors.host.interval))
         }
         if collectors.process.enabled {
             let settings = ProcessCollector.Settings(collectors.process, procPath: procPath)
-            schedules.append(CollectorSchedule(collector: try ProcessCollector(settings: settings), settings: settings, interval: collectors.process.interval))
+            schedules.append(CollectorSchedule(collector: try ProcessCollector(settings: settings, clock: clock), settings: settings, interval: collectors.process.interval))
         }
         if collectors.systemd.enabled {
             let settings = SystemdCollector.Settings(collectors.systemd, process: collectors.process, sysPath: sysPath)
@@ -43,13 +46,13 @@ public enum CollectorFactory {
         }
         for app in collectors.gunicorn {
             let settings = try GunicornLogCollector.Settings(app, dataDirectory: dataDirectory)
-            schedules.append(CollectorSchedule(collector: GunicornLogCollector(settings: settings, logger: logger), settings: settings, interval: app.interval))
+            schedules.append(CollectorSchedule(collector: GunicornLogCollector(settings: settings, clock: clock, logger: logger), settings: settings, interval: app.interval))
         }
         for probe in collectors.probes {
             // Its own schedule, `probe:NAME`; the run may last the probe's timeout and a little more.
             let settings = try ProbeCollector.Settings(probe)
             schedules.append(CollectorSchedule(
-                collector: ProbeCollector(settings: settings), settings: settings, interval: probe.interval,
+                collector: ProbeCollector(settings: settings, clock: clock), settings: settings, interval: probe.interval,
                 timeout: min(probe.interval, probe.timeout + .seconds(1))))
         }
         if collectors.billing.enabled {
@@ -60,7 +63,7 @@ public enum CollectorFactory {
             let credentials = AWSCredentialsChain.standard(environment: environment, instanceRole: instanceRole)
             let settings = BillingCollector.Settings(billing)
             schedules.append(CollectorSchedule(
-                collector: BillingCollector(settings: settings, credentials: credentials), settings: settings, interval: billing.interval,
+                collector: BillingCollector(settings: settings, credentials: credentials, now: { clock.wallMilliseconds }), settings: settings, interval: billing.interval,
                 // Two calls, each with up to three attempts of 10 s and the waits between them.
                 timeout: min(billing.interval, .seconds(90))))
         }

@@ -26,7 +26,7 @@ struct StoreService: Service {
                     return
                 }
                 do {
-                    try store.flush()
+                    try store.flush(now: clock.wallMilliseconds)
                     if failing { logger.info("store flush works again") }
                     failing = false
                 } catch {
@@ -35,7 +35,7 @@ struct StoreService: Service {
                 }
             }
         }
-        try store.close()
+        try store.close(now: clock.wallMilliseconds)
         logger.info("store closed", metadata: ["store.directory": "\(store.directory)"])
     }
 }

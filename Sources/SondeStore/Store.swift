@@ -137,7 +137,7 @@ public final class Store: Sendable {
     }
 
     /// Makes everything appended so far durable. Call every flush interval.
-    public func flush(now: Int64 = Store.now()) throws(SondeError) {
+    public func flush(now: Int64 = SystemClock().wallMilliseconds) throws(SondeError) {
         try engine.withLock { (engine) throws(SondeError) in try engine.flush(now: now) }
     }
 
@@ -147,20 +147,15 @@ public final class Store: Sendable {
     }
 
     /// Flushes and snapshots so the next open needs no replay. The store stays usable.
-    public func close() throws(SondeError) {
+    public func close(now: Int64 = SystemClock().wallMilliseconds) throws(SondeError) {
         try engine.withLock { (engine) throws(SondeError) in
-            try engine.flush(now: Store.now())
+            try engine.flush(now: now)
             try engine.snapshot()
         }
     }
 
     public var counters: StoreCounters { engine.withLock { $0.counters } }
 
-    public static func now() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
-    }
 }
 
 /// A handle to a series, valid for the store that returned it.

@@ -69,6 +69,7 @@ public final class GunicornLogCollector: Collector {
 
     public let name: String
     public let settings: Settings
+    private let clock: any SondeClock
     private let logger: Logger
     private let state: Mutex<State>
 
@@ -98,8 +99,9 @@ public final class GunicornLogCollector: Collector {
         var lastSaved: SavedMark?
     }
 
-    public init(settings: Settings, logger: Logger) {
+    public init(settings: Settings, clock: any SondeClock = SystemClock(), logger: Logger) {
         self.settings = settings
+        self.clock = clock
         self.name = "gunicorn:" + settings.app
         self.logger = logger
         self.state = Mutex(State(
@@ -120,9 +122,10 @@ public final class GunicornLogCollector: Collector {
             state.loaded = true
             if let problem = loadCheckpoint(&state) { problems.append(problem) }
         }
-        let now = Self.wallMilliseconds()
-        let deadline = ProcFS.monotonicSeconds() + settings.readTimeBudgetSeconds
-        let keepGoing = { ProcFS.monotonicSeconds() < deadline }
+        let now = clock.wallMilliseconds
+        let clock = self.clock
+        let deadline = clock.monotonicSeconds + settings.readTimeBudgetSeconds
+        let keepGoing = { clock.monotonicSeconds < deadline }
         let firstRound = state.firstEverRound
         state.firstEverRound = false
 
@@ -329,11 +332,6 @@ public final class GunicornLogCollector: Collector {
         batch.add("sonde_log_checkpoint_errors_total", Double(state.checkpointErrors), [("app", settings.app)])
     }
 
-    static func wallMilliseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
-    }
 }
 
 extension LogFileTailer.Counters {

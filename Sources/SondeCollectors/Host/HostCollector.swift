@@ -41,6 +41,7 @@ public final class HostCollector: Collector {
     let procPath: String
     let sysPath: String
     let rootfsPath: String
+    let clock: any SondeClock
     let logger: Logger
     /// The aggregate cpu line of the previous successful collection, for `host_cpu_utilization_percent`.
     private let previousCPU = Mutex<HostParsers.CPUTimes?>(nil)
@@ -48,8 +49,9 @@ public final class HostCollector: Collector {
 
     public init(
         procPath: String = "/proc", sysPath: String = "/sys", rootfsPath: String = "/",
-        logger: Logger = Logger(label: "sonde.collector.host")
+        clock: any SondeClock = SystemClock(), logger: Logger = Logger(label: "sonde.collector.host")
     ) {
+        self.clock = clock
         self.procPath = HostCollector.trimmingTrailingSlash(procPath)
         self.sysPath = HostCollector.trimmingTrailingSlash(sysPath)
         self.rootfsPath = HostCollector.trimmingTrailingSlash(rootfsPath)
@@ -58,8 +60,8 @@ public final class HostCollector: Collector {
         pageSize = size > 0 ? Double(size) : 4096
     }
 
-    public convenience init(settings: Settings, logger: Logger = Logger(label: "sonde.collector.host")) {
-        self.init(procPath: settings.procPath, sysPath: settings.sysPath, rootfsPath: settings.rootfsPath, logger: logger)
+    public convenience init(settings: Settings, clock: any SondeClock = SystemClock(), logger: Logger = Logger(label: "sonde.collector.host")) {
+        self.init(procPath: settings.procPath, sysPath: settings.sysPath, rootfsPath: settings.rootfsPath, clock: clock, logger: logger)
     }
 
     public func collect(into batch: inout MetricBatch) async throws {
@@ -87,7 +89,7 @@ public final class HostCollector: Collector {
         run("netstat") { try collectNetstat(&reader, &batch) }
         run("filefd") { try collectFileNr(&reader, &batch) }
         run("uptime") { try collectUptime(&reader, &batch) }
-        batch.add("node_time_seconds", HostCollector.now())
+        batch.add("node_time_seconds", clock.wallSeconds)
 
         guard let first = failures.first else { return }
         let list = failures.map { "\($0.group) (\($0.error))" }.joined(separator: "; ")
@@ -317,9 +319,4 @@ public final class HostCollector: Collector {
         return path
     }
 
-    static func now() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-    }
 }

@@ -42,30 +42,31 @@ public final class ProbeCollector: Collector {
     public let name: String
     public let settings: Settings
     private let client: HTTPClient
+    private let clock: any SondeClock
     private let failures = Mutex<[ProbeFailure: UInt64]>([:])
 
-    public init(settings: Settings, client: HTTPClient = HTTPClient(configuration: .init(maxResponseBodyBytes: ProbeCollector.maxBodyBytes))) {
+    public init(
+        settings: Settings, client: HTTPClient = HTTPClient(configuration: .init(maxResponseBodyBytes: ProbeCollector.maxBodyBytes)),
+        clock: any SondeClock = SystemClock()
+    ) {
         self.name = "probe:\(settings.name)"
         self.settings = settings
         self.client = client
+        self.clock = clock
     }
 
     public func collect(into batch: inout MetricBatch) async throws {
         let outcome = await probe()
         if let failure = outcome.failure { failures.withLock { $0[failure, default: 0] += 1 } }
         ProbeMetrics.add(
-            outcome, failures: failures.withLock { $0 }, probe: settings.name, target: settings.targetLabel, nowSeconds: Int64(time(nil)), to: &batch)
+            outcome, failures: failures.withLock { $0 }, probe: settings.name, target: settings.targetLabel, nowSeconds: clock.wallMilliseconds / 1000, to: &batch)
     }
 
     /// One check, timed from start to end.
     public func probe() async -> ProbeOutcome {
-        var start = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &start)
-        func elapsed() -> Double {
-            var now = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &now)
-            return Double(now.tv_sec - start.tv_sec) + Double(now.tv_nsec - start.tv_nsec) / 1e9
-        }
+        let clock = self.clock
+        let start = clock.monotonic
+        func elapsed() -> Double { (clock.monotonic - start).inSeconds }
         do {
             switch settings.target {
             case .http(let request):

@@ -108,19 +108,6 @@ enum ProcFS {
         return buffer.withUnsafeBytes { raw in String(decoding: raw[0..<count], as: UTF8.self) }
     }
 
-    /// Seconds on the monotonic clock, for rates.
-    static func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
-
-    /// Seconds since the Unix epoch, for ages.
-    static func realtimeSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
 }
 
 /// Builds `ROOT/PID/FILE` NUL-terminated in one reused buffer, so the per-process hot path does not

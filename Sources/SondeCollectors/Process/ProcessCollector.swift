@@ -59,6 +59,7 @@ public final class ProcessCollector: Collector {
     let procPath: String
     let etcPath: String
     let refreshInterval: Double
+    let clock: any SondeClock
     let logger: Logger
     let ticksPerSecond: Double
     let pageSize: UInt64
@@ -68,9 +69,10 @@ public final class ProcessCollector: Collector {
     /// `etcPath/passwd`. `refreshInterval` bounds how long cached process facts are trusted.
     public init(
         matches: [ProcessGroup.Match], procPath: String = "/proc", etcPath: String = "/etc",
-        refreshInterval: Duration = .seconds(30), logger: Logger = Logger(label: "sonde.collector.process")
+        refreshInterval: Duration = .seconds(30), clock: any SondeClock = SystemClock(), logger: Logger = Logger(label: "sonde.collector.process")
     ) {
         self.groups = matches
+        self.clock = clock
         self.procPath = procPath
         self.etcPath = etcPath
         let components = refreshInterval.components
@@ -86,7 +88,7 @@ public final class ProcessCollector: Collector {
     /// Compiles `groups` (see `ProcessGroup.Match.init`); also rejects two groups with the same name.
     public convenience init(
         groups: [ProcessGroup], procPath: String = "/proc", etcPath: String = "/etc",
-        refreshInterval: Duration = .seconds(30), logger: Logger = Logger(label: "sonde.collector.process")
+        refreshInterval: Duration = .seconds(30), clock: any SondeClock = SystemClock(), logger: Logger = Logger(label: "sonde.collector.process")
     ) throws(SondeError) {
         var matches: [ProcessGroup.Match] = []
         var names: Set<String> = []
@@ -96,12 +98,12 @@ public final class ProcessCollector: Collector {
             }
             matches.append(try ProcessGroup.Match(group))
         }
-        self.init(matches: matches, procPath: procPath, etcPath: etcPath, refreshInterval: refreshInterval, logger: logger)
+        self.init(matches: matches, procPath: procPath, etcPath: etcPath, refreshInterval: refreshInterval, clock: clock, logger: logger)
     }
 
     /// Compiles the groups of `settings` (see `init(groups:)`).
-    public convenience init(settings: Settings, logger: Logger = Logger(label: "sonde.collector.process")) throws(SondeError) {
-        try self.init(groups: settings.groups, procPath: settings.procPath, logger: logger)
+    public convenience init(settings: Settings, clock: any SondeClock = SystemClock(), logger: Logger = Logger(label: "sonde.collector.process")) throws(SondeError) {
+        try self.init(groups: settings.groups, procPath: settings.procPath, clock: clock, logger: logger)
     }
 
     public func collect(into batch: inout MetricBatch) async throws {
@@ -155,8 +157,8 @@ public final class ProcessCollector: Collector {
     }
 
     func scan(_ state: inout ScanState) throws -> [GroupReport] {
-        let monotonic = ProcFS.monotonicSeconds()
-        let now = ProcFS.realtimeSeconds()
+        let monotonic = clock.monotonicSeconds
+        let now = clock.wallSeconds
         guard let pids = ProcFS.listPIDs(procPath) else {
             throw SondeError(.io, "cannot list \(procPath): \(String(cString: strerror(errno)))")
         }

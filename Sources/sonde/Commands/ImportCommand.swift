@@ -39,7 +39,7 @@ struct ImportCommand: ParsableCommand {
         options.headLogEnabled = false
         let store = try Store.open(directory: data.dataDir, options: options)
         let importer = OpenMetricsImporter(store: store)
-        let started = Terminal.monotonicSeconds()
+        let started = SystemClock().monotonicSeconds
         let showProgress = Terminal.stderrIsTerminal
         var totalSamples = 0
         var totalBytes: Int64 = 0
@@ -56,7 +56,7 @@ struct ImportCommand: ParsableCommand {
         }
         store.sealAll()
         try store.close()
-        let seconds = max(Terminal.monotonicSeconds() - started, 1e-9)
+        let seconds = max(SystemClock().monotonicSeconds - started, 1e-9)
         let stats = try store.stats()
         let rejected = store.counters.rejected.values.reduce(0, +)
         let stored = stats.tiers.first { $0.name == "raw" }

@@ -59,7 +59,7 @@ struct LogsImportCommand: ParsableCommand {
         options.headLogEnabled = false  // a bulk import seals and snapshots at the end
         let store = try Store.open(directory: data.dataDir, options: options)
         let importer = LogImport(store: store, app: app, kind: errorLog ? .error : .access, decoder: decoder)
-        let started = Terminal.monotonicSeconds()
+        let started = SystemClock().monotonicSeconds
         let showProgress = Terminal.stderrIsTerminal
         var currentFile = ""
         let summary: LogImport.Summary
@@ -80,7 +80,7 @@ struct LogsImportCommand: ParsableCommand {
         if showProgress { Terminal.endProgress() }
         store.sealAll()
         try store.close()
-        let seconds = max(Terminal.monotonicSeconds() - started, 1e-9)
+        let seconds = max(SystemClock().monotonicSeconds - started, 1e-9)
         var span = ""
         if let first = summary.firstTimestamp, let last = summary.lastTimestamp {
             span = " from \(TimestampFormat.rfc3339(milliseconds: first)) to \(TimestampFormat.rfc3339(milliseconds: last))"

@@ -52,7 +52,7 @@ struct QueryCommand: ParsableCommand {
     var tier: String = "auto"
 
     func run() throws {
-        let now = Store.now()
+        let now = SystemClock().wallMilliseconds
         let expr: PromQLExpr
         do {
             expr = try PromQLParser.parse(expression)

@@ -232,9 +232,9 @@ final class ProcessCollectorLiveTests {
         let processes = ProcFS.listPIDs("/proc")?.count ?? 0
         func scanOnce() async throws -> (ms: Double, members: Double) {
             var batch = MetricBatch()
-            let start = ProcFS.monotonicSeconds()
+            let start = SystemClock().monotonicSeconds
             try await collector.collect(into: &batch)
-            let elapsed = (ProcFS.monotonicSeconds() - start) * 1000
+            let elapsed = (SystemClock().monotonicSeconds - start) * 1000
             let members = batch.samples.filter { $0.labels.metricName == "sonde_process_count" }.reduce(0) { $0 + $1.value }
             return (elapsed, members)
         }
