@@ -17,12 +17,13 @@ release: deps
 run: release
 	.build/release/sonde run --data-dir $(DATA_DIR)
 
-# Serial: several tests drive real processes, sockets and timers and wait on them; run in parallel on
-# two cores they starve each other's schedules and measure the machine, not the code.
+# In parallel. Tests that drive real processes, sockets and servers or measure the machine carry the
+# `.exclusiveMachineUse` trait (Tests/SondeTestSupport): they run one at a time, beside the pure tests,
+# so on two cores they do not starve each other's schedules and readiness waits.
 test:
 	@scripts/install-deps.sh --test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --no-parallel
+	$(SWIFT) test --skip-build
 
 # Benchmarks live in their own package (Benchmarks/) so the main build stays small.
 bench:

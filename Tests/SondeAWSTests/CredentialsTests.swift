@@ -163,7 +163,7 @@ class Handler(BaseHTTPRequestHandler):
 
 """# + LoopbackServer.serveHandler
 
-@Suite("Instance role credentials over IMDSv2")
+@Suite("Instance role credentials over IMDSv2", .exclusiveMachineUse)
 struct InstanceRoleCredentialsTests {
     func stats(_ server: LoopbackServer) async throws -> String {
         try await HTTPClient().send(HTTPRequest(url: server.base + "/_fake/stats")).text

@@ -9,7 +9,7 @@ import Testing
 
 /// The billing collector under the real scheduler and store: what lands in the store, and that a
 /// failing billing run is counted without holding anything else up.
-@Suite("Billing under the scheduler", .serialized)
+@Suite("Billing under the scheduler", .exclusiveMachineUse, .serialized)
 struct BillingRunnerTests {
     let logger = Logger(label: "test")
     /// 2024-03-10T12:00:00Z.

@@ -78,17 +78,15 @@ private final class FailingCollector: Collector {
 }
 
 final class TemporaryStore {
-    let path: String
+    private let directory: TemporaryDirectory
+    var path: String { directory.path }
     let store: Store
     init() throws {
-        var template = Array("/tmp/sonde-agent-test.XXXXXX".utf8CString)
-        _ = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        directory = TemporaryDirectory("sonde-agent-test")
         var options = StoreOptions()
         options.maxBytes = 4 << 20
-        store = try Store.open(directory: path + "/store", options: options)
+        store = try Store.open(directory: directory.path + "/store", options: options)
     }
-    deinit { system("rm -rf '\(path)'") }
 
     func values(_ name: String, _ labels: [String: String] = [:]) throws -> (timestamps: [Int64], values: [Double]) {
         var matchers = [LabelMatcher.equal("__name__", name)]

@@ -7,7 +7,7 @@ import Testing
 
 /// What probes need from the client, against real servers on 127.0.0.1: per-request options,
 /// timings, versions, certificates, and many requests at once on the one multi-handle thread.
-@Suite("HTTP client: probe features against real servers on 127.0.0.1")
+@Suite("HTTP client: probe features against real servers on 127.0.0.1", .exclusiveMachineUse)
 struct HTTPClientProbeFeatureTests {
     let client = HTTPClient()
 

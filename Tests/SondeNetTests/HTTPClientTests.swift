@@ -16,7 +16,7 @@ func expectHTTPError(_ body: () async throws(HTTPError) -> HTTPResponse, sourceL
     }
 }
 
-@Suite("HTTP client against real servers on 127.0.0.1")
+@Suite("HTTP client against real servers on 127.0.0.1", .exclusiveMachineUse)
 struct HTTPClientTests {
     let client = HTTPClient()
 
@@ -136,16 +136,8 @@ struct HTTPClientTests {
 
     @Test("TLS: a self-signed certificate is refused; trusted through caBundlePath it is accepted")
     func tls() async throws {
-        var template = Array("/tmp/sonde-net-tls.XXXXXX".utf8CString)
-        let directory = try template.withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress, mkdtemp(base) != nil else { throw LoopbackServer.StartError(description: "mkdtemp") }
-            return String(cString: base)
-        }
-        defer {
-            unlink(directory + "/cert.pem")
-            unlink(directory + "/key.pem")
-            rmdir(directory)
-        }
+        let temporary = TemporaryDirectory("sonde-net-tls")
+        let directory = temporary.path
         try await LoopbackServer.with(script: httpTestServerScript, arguments: ["tls", directory]) { server in
             let url = "https://127.0.0.1:\(server.port)/hello"
             let error = await expectHTTPError { () async throws(HTTPError) in try await client.send(HTTPRequest(url: url)) }

@@ -10,7 +10,7 @@ import Glibc
 #endif
 
 /// The PostgreSQL collector against a real PostgreSQL 15 (Debian's), as a `pg_monitor` role.
-@Suite("PostgresCollector, live", .serialized)
+@Suite("PostgresCollector, live", .exclusiveMachineUse, .serialized)
 struct PostgresCollectorLiveTests {
     func collector(_ server: PostgresServer, user: String = "sonde", password: String = "sonde-pass", query: String = "sslmode=disable") throws -> PostgresCollector {
         let dsn = try PostgresDSN("postgres://\(user)@127.0.0.1:\(server.port)/app?\(query)")

@@ -2,25 +2,16 @@
 import Glibc
 #endif
 
-/// A scratch directory tree under /tmp for fixtures a test writes itself; `remove()` deletes what
-/// it created.
+/// A scratch directory tree under /tmp for fixtures a test writes itself; `remove()` deletes it.
 public final class ScratchTree {
     public let path: String
-    private var files: [String] = []
-    private var directories: [String] = []
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
     }
 
     public init(prefix: String = "sonde-test") throws {
-        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
-        let created: String? = template.withUnsafeMutableBufferPointer { buffer in
-            guard let base = buffer.baseAddress, mkdtemp(base) != nil else { return nil }
-            return String(decoding: UnsafeRawBufferPointer(start: base, count: strlen(base)), as: UTF8.self)
-        }
-        guard let created else { throw Failure(description: "mkdtemp failed") }
-        path = created
+        path = TemporaryDirectory.create(prefix)
     }
 
     /// Writes `contents` to `relative`, creating parent directories.
@@ -28,21 +19,16 @@ public final class ScratchTree {
         var directory = path
         for component in relative.split(separator: "/").dropLast() {
             directory += "/" + component
-            if mkdir(directory, 0o755) == 0 { directories.append(directory) }
+            mkdir(directory, 0o755)
         }
         let full = path + "/" + relative
         guard let file = fopen(full, "w") else { throw Failure(description: "cannot create \(full)") }
         let bytes = Array(contents.utf8)
         _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, bytes.count, file) }
         fclose(file)
-        if !files.contains(full) { files.append(full) }
     }
 
-    public func remove() {
-        for file in files { unlink(file) }
-        for directory in directories.reversed() { rmdir(directory) }
-        rmdir(path)
-    }
+    public func remove() { TemporaryDirectory.removeTree(path) }
 }
 
 /// Committed fixtures, found without Foundation by walking up from a test's source file.

@@ -4,12 +4,9 @@ import Glibc
 
 /// File operations for tests that act out what writers and logrotate do to log files.
 public enum TestFiles {
-    /// A fresh directory under /tmp.
+    /// A fresh directory under /tmp (see `TemporaryDirectory`).
     public static func makeDirectory(_ prefix: String = "sonde-test") -> String {
-        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil, "mkdtemp failed")
-        return String(cString: made!)
+        TemporaryDirectory.create(prefix)
     }
 
     /// Appends `text` (creating the file).
@@ -49,10 +46,9 @@ public enum TestFiles {
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
-    /// Removes a directory tree.
+    /// Removes a directory tree (see `TemporaryDirectory`).
     public static func removeTree(_ path: String) {
-        precondition(path.hasPrefix("/tmp/"), "refusing to remove \(path)")
-        run(["rm", "-rf", path])
+        TemporaryDirectory.removeTree(path)
     }
 }
 

@@ -1,9 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SondeTestSupport
 import Testing
 
-@Suite("sonde run and sonde check")
+@Suite("sonde run and sonde check", .exclusiveMachineUse)
 struct AgentCommandTests {
     static let goodConfig = """
         storage: {max_bytes: 8MiB, flush_interval: 500ms}
@@ -17,30 +18,26 @@ struct AgentCommandTests {
           statsd: {listen: '127.0.0.1:0'}
         """
 
-    func waitFor(_ text: String, in path: String, seconds: Double = 20) -> Bool {
-        waitForFile(path, containing: text, seconds: seconds)
-    }
-
     @Test("SIGHUP applies a good file, rejects a bad one and keeps running; SIGTERM flushes the store")
     func reloadAndStop() throws {
-        let scratch = ScratchDirectory()
+        let scratch = TemporaryDirectory("sonde-cli")
         let config = scratch.path + "/sonde.yaml"
         let data = scratch.path + "/data"
         writeFile(config, AgentCommandTests.goodConfig)
         let running = Sonde.start(["run", "--config", config, "--data-dir", data])
-        #expect(waitFor("collector started", in: running.errPath))
+        #expect(waitForFile(running.errPath, containing: "collector started"))
         usleep(2_500_000)
 
         // A good change: the process collector goes away, the host collector keeps running.
         writeFile(config, AgentCommandTests.goodConfig.replacing("  process:\n    interval: 1s", with: "  process:\n    enabled: false\n    interval: 1s"))
         kill(running.pid, SIGHUP)
-        #expect(waitFor("configuration reloaded", in: running.errPath))
-        #expect(waitFor("collector.name=process [SondeAgent] collector stopped", in: running.errPath))
+        #expect(waitForFile(running.errPath, containing: "configuration reloaded"))
+        #expect(waitForFile(running.errPath, containing: "collector.name=process [SondeAgent] collector stopped"))
 
         // A bad file: rejected with its position, the agent keeps going on the old configuration.
         writeFile(config, "collectors:\n  host: {interval: soon}\n")
         kill(running.pid, SIGHUP)
-        #expect(waitFor("configuration reload rejected", in: running.errPath))
+        #expect(waitForFile(running.errPath, containing: "configuration reload rejected"))
         #expect(readFile(running.errPath).contains("sonde.yaml:2:20: collectors.host.interval: invalid duration"))
         usleep(1_500_000)
         #expect(kill(running.pid, 0) == 0, "still running")
@@ -65,7 +62,7 @@ struct AgentCommandTests {
 
     @Test("sonde check prints the effective configuration with secrets redacted, or the error's position")
     func check() throws {
-        let scratch = ScratchDirectory()
+        let scratch = TemporaryDirectory("sonde-cli")
         let config = scratch.path + "/sonde.yaml"
         writeFile(scratch.path + "/pg.password", "very-secret\n")
         writeFile(config, """

@@ -1,13 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SondeTestSupport
 import Testing
 
-@Suite("sonde command line")
+@Suite("sonde command line", .exclusiveMachineUse)
 struct CommandLineTests {
     @Test("import of a real gzipped dump, then query in every format")
     func importAndQuery() throws {
-        let scratch = ScratchDirectory()
+        let scratch = TemporaryDirectory("sonde-cli")
         let data = scratch.path + "/data"
         let imported = Sonde.run(["import", "--data-dir", data, fixture])
         #expect(imported.status == 0, "\(imported.stderr)")
@@ -30,7 +31,7 @@ struct CommandLineTests {
 
     @Test("a malformed line stops the import with FILE:LINE:COLUMN; earlier lines stay")
     func malformedImport() throws {
-        let scratch = ScratchDirectory()
+        let scratch = TemporaryDirectory("sonde-cli")
         let data = scratch.path + "/data"
         let file = scratch.path + "/bad.om"
         writeFile(file, """
@@ -51,7 +52,7 @@ struct CommandLineTests {
 
     @Test("bad arguments get clear errors")
     func badArguments() throws {
-        let scratch = ScratchDirectory()
+        let scratch = TemporaryDirectory("sonde-cli")
         let size = Sonde.run(["import", "--data-dir", scratch.path, "--max-bytes", "12 parsecs", fixture])
         #expect(size.status != 0)
         #expect(size.stderr.contains("--max-bytes"), "\(size.stderr)")
@@ -70,7 +71,7 @@ struct CommandLineTests {
 
     @Test("store stats prints the documented JSON; verify passes, then fails on a flipped bit")
     func statsAndVerify() throws {
-        let scratch = ScratchDirectory()
+        let scratch = TemporaryDirectory("sonde-cli")
         let data = scratch.path + "/data"
         #expect(Sonde.run(["import", "--data-dir", data, "--max-bytes", "8MiB", fixture]).status == 0)
         let stats = Sonde.run(["store", "stats", "--json", "--data-dir", data])
@@ -100,7 +101,7 @@ struct CommandLineTests {
 
     @Test("sonde run stops cleanly on SIGTERM and SIGINT, flushing the store last")
     func runStopsOnSignals() throws {
-        let scratch = ScratchDirectory()
+        let scratch = TemporaryDirectory("sonde-cli")
         let data = scratch.path + "/data"
         for signal in [SIGTERM, SIGINT] {
             let config = scratch.path + "/quiet.yaml"

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SondeTestSupport
 
 /// Runs the `sonde` binary built beside the test bundle, capturing its output through files.
 struct CommandResult {
@@ -80,16 +81,6 @@ func writeFile(_ path: String, _ text: String) {
     fclose(file)
 }
 
-/// A fresh directory, removed when the value goes away.
-final class ScratchDirectory {
-    let path: String
-    init() {
-        var template = Array("/tmp/sonde-cli.XXXXXX".utf8CString)
-        _ = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-    deinit { system("rm -rf '\(path)'") }
-}
 
 /// The real host dump excerpt the store tests use too.
 let fixture: String = {
@@ -101,14 +92,3 @@ let fixture: String = {
     }
     return "Tests/SondeStoreTests/Fixtures/hostdump-excerpt.om.gz"
 }()
-
-/// Waits until the file contains `text` (a log line the test expects), polling every 0.1 s.
-func waitForFile(_ path: String, containing text: String, seconds: Double = 20) -> Bool {
-    var waited = 0.0
-    while waited < seconds {
-        if readFile(path).contains(text) { return true }
-        usleep(100_000)
-        waited += 0.1
-    }
-    return false
-}

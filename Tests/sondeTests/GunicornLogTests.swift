@@ -7,7 +7,7 @@ import Glibc
 
 /// The Gunicorn log collector end to end: the real agent binary, a real Gunicorn (Debian package)
 /// and real logrotate, with counts checked against the log files themselves.
-@Suite("Gunicorn logs, end to end", .serialized)
+@Suite("Gunicorn logs, end to end", .exclusiveMachineUse, .serialized)
 struct GunicornLogTests {
     static let format = #"%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(L)s"#
 

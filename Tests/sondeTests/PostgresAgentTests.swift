@@ -7,7 +7,7 @@ import Glibc
 
 /// `sonde run` with a PostgreSQL server configured: a real PostgreSQL 15, stopped and started again
 /// while the agent runs; the host collector goes on meanwhile.
-@Suite("PostgreSQL, end to end", .serialized)
+@Suite("PostgreSQL, end to end", .exclusiveMachineUse, .serialized)
 struct PostgresAgentTests {
     @Test("postgres_up follows the server down and back up; the rest of the agent keeps collecting")
     func downAndUp() throws {

@@ -8,7 +8,7 @@ import Testing
 /// passes. The corpus records promtool's verdict per file (`expected-outcomes.txt`, written by
 /// `scripts/promtool-corpus.sh`); where promtool is installed the test also runs it, so a stale
 /// record cannot hide a difference.
-@Suite("promtool compatibility of sonde rules test")
+@Suite("promtool compatibility of sonde rules test", .exclusiveMachineUse)
 struct PromtoolCompatibilityTests {
     static let repository: String = {
         var directory = #filePath

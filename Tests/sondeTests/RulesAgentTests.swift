@@ -6,7 +6,7 @@ import Testing
 
 /// The rules service inside a real `sonde run`: values pushed over real StatsD datagrams drive an
 /// alert through pending, firing, a kill -9 and restart, and resolution.
-@Suite("Rules in the running agent")
+@Suite("Rules in the running agent", .exclusiveMachineUse)
 struct RulesAgentTests {
     static func config(port: Int, rules: String) -> String {
         """
@@ -38,10 +38,6 @@ struct RulesAgentTests {
                 for: 1h
         """
 
-    func waitFor(_ text: String, in path: String, seconds: Double = 20) -> Bool {
-        waitForFile(path, containing: text, seconds: seconds)
-    }
-
     func occurrences(_ text: String, in path: String) -> Int {
         readFile(path).split(separator: text, omittingEmptySubsequences: false).count - 1
     }
@@ -64,7 +60,7 @@ struct RulesAgentTests {
 
     @Test("an alert fires once, stays firing through kill -9 without a second announcement, then resolves")
     func alertLifecycleAcrossKill() throws {
-        let scratch = ScratchDirectory()
+        let scratch = TemporaryDirectory("sonde-cli")
         let rulesDirectory = scratch.path + "/rules"
         mkdir(rulesDirectory, 0o755)
         writeFile(rulesDirectory + "/test.yaml", Self.rules)
@@ -74,10 +70,10 @@ struct RulesAgentTests {
         writeFile(config, Self.config(port: port, rules: rulesDirectory))
 
         let first = Sonde.start(["run", "--config", config, "--data-dir", data])
-        #expect(waitFor("rules loaded", in: first.errPath))
+        #expect(waitForFile(first.errPath, containing: "rules loaded"))
         send("test_value:5|g", port: port)
-        #expect(waitFor("alert pending", in: first.errPath))
-        #expect(waitFor("alert firing", in: first.errPath))
+        #expect(waitForFile(first.errPath, containing: "alert pending"))
+        #expect(waitForFile(first.errPath, containing: "alert firing"))
         #expect(readFile(first.errPath).contains("alert.summary=value is 5"), "\(readFile(first.errPath))")
         // Still true two rounds later: still one announcement.
         usleep(2_500_000)
@@ -88,11 +84,11 @@ struct RulesAgentTests {
         _ = first.finish(status: status)
 
         let second = Sonde.start(["run", "--config", config, "--data-dir", data])
-        #expect(waitFor("alert states restored", in: second.errPath))
+        #expect(waitForFile(second.errPath, containing: "alert states restored"))
         usleep(3_000_000)
         #expect(occurrences("alert firing", in: second.errPath) == 0, "\(readFile(second.errPath))")
         send("test_value:0|g", port: port)
-        #expect(waitFor("alert resolved", in: second.errPath))
+        #expect(waitForFile(second.errPath, containing: "alert resolved"))
         #expect(occurrences("alert resolved", in: second.errPath) == 1)
         kill(second.pid, SIGTERM)
         waitpid(second.pid, &status, 0)
@@ -112,7 +108,7 @@ struct RulesAgentTests {
 
     @Test("a rule file that does not parse stops the agent with its position; sonde check says the same")
     func badRuleFile() throws {
-        let scratch = ScratchDirectory()
+        let scratch = TemporaryDirectory("sonde-cli")
         let rulesDirectory = scratch.path + "/rules"
         mkdir(rulesDirectory, 0o755)
         writeFile(rulesDirectory + "/bad.yaml", "groups:\n  - name: x\n    rules:\n      - alert: A\n        expr: rate(up[5m)\n")

@@ -1,7 +1,7 @@
 import SondeTestSupport
 import Testing
 
-@Suite("sonde rules check")
+@Suite("sonde rules check", .exclusiveMachineUse)
 struct RulesCommandTests {
     @Test("good files pass; a bad one exits 1 with file:line:column and the rule; a missing one is named")
     func check() {

@@ -64,7 +64,7 @@ func billingSample(_ batch: MetricBatch, _ name: String, service: String? = nil)
     batch.samples.first { $0.labels.metricName == name && $0.labels["currency"] == "USD" && $0.labels["service"] == service }
 }
 
-@Suite("Billing collector against a real moto server on 127.0.0.1", .serialized)
+@Suite("Billing collector against a real moto server on 127.0.0.1", .exclusiveMachineUse, .serialized)
 struct BillingCollectorTests {
     @Test("the month's latest estimate at its own timestamp and the month-end projection; January ignored")
     func total() async throws {
@@ -223,7 +223,7 @@ class Handler(BaseHTTPRequestHandler):
 
 """# + LoopbackServer.serveHandler
 
-@Suite("Billing collector against a loopback server that throttles, fails and paginates")
+@Suite("Billing collector against a loopback server that throttles, fails and paginates", .exclusiveMachineUse)
 struct BillingQuirksTests {
     static let credentials = AWSCredentials(accessKeyID: "AKID", secretAccessKey: "secret", source: "test")
 

@@ -5,7 +5,7 @@ import SondeNet
 import SondeTestSupport
 import Testing
 
-@Suite("EC2 instance identity through IMDSv2, against a fake metadata service on 127.0.0.1")
+@Suite("EC2 instance identity through IMDSv2, against a fake metadata service on 127.0.0.1", .exclusiveMachineUse)
 struct InstanceIdentityTests {
     static let quiet = Logger(label: "test.identity", factory: { _ in SwiftLogNoOpLogHandler() })
     let client = HTTPClient()
@@ -113,7 +113,7 @@ struct InstanceIdentityTests {
     }
 }
 
-@Suite("Instance identity collector")
+@Suite("Instance identity collector", .exclusiveMachineUse)
 struct InstanceIdentityCollectorTests {
     static func info(_ collector: InstanceIdentityCollector) async throws -> Labels {
         var batch = MetricBatch()

@@ -30,7 +30,7 @@ func collect(_ settings: ProbeCollector.Settings, times: Int = 1) async throws -
     return batch
 }
 
-@Suite("Probes against real servers on 127.0.0.1")
+@Suite("Probes against real servers on 127.0.0.1", .exclusiveMachineUse)
 struct ProbeCollectorTests {
     func withServer<T>(_ arguments: [String] = [], _ body: (LoopbackServer) async throws -> T) async throws -> T {
         try await LoopbackServer.with(script: httpTestServerScript, arguments: arguments, body)

@@ -3,6 +3,7 @@ import Glibc
 #endif
 @testable import SondeCollectors
 import SondeCore
+import SondeTestSupport
 import Testing
 
 @Suite("Process: collector on the captured /proc tree")
@@ -61,7 +62,7 @@ struct ProcessCollectorFixtureTests {
 }
 
 /// A real process tree, started and killed by the test.
-@Suite("Process: collector on live processes", .serialized)
+@Suite("Process: collector on live processes", .exclusiveMachineUse, .serialized)
 final class ProcessCollectorLiveTests {
     var started: [pid_t] = []
 

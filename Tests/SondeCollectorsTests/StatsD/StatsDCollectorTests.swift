@@ -4,9 +4,10 @@ import Glibc
 import Logging
 import SondeCollectors
 import SondeCore
+import SondeTestSupport
 import Testing
 
-@Suite("StatsD collector over real sockets", .serialized)
+@Suite("StatsD collector over real sockets", .exclusiveMachineUse, .serialized)
 struct StatsDCollectorTests {
     static let quiet = Logger(label: "test.statsd", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -107,7 +108,7 @@ struct StatsDCollectorTests {
         let path = "/tmp/sonde-statsd-test-\(getpid()).sock"
         let collector = StatsDCollector(udp: nil, unixSocket: path, logger: Self.quiet)
         let task = Task { try await collector.run() }
-        try await waitForFile(path)
+        _ = await waitForFile(path, seconds: 5)
         try sendDatagram(Array("unix.jobs:3|c\nunix.jobs:4|c\nunix.load:0.5|g\n\u{01}bad:1|c".utf8), unixPath: path)
         try await waitForPackets(collector, 1)
         var batch = MetricBatch()
@@ -186,17 +187,8 @@ struct StatsDCollectorTests {
     // MARK: Helpers
 
     private func waitForPackets(_ collector: StatsDCollector, _ count: Int) async throws {
-        for _ in 0..<500 where collector.packetsReceived < UInt64(count) {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        _ = await waitUntil(seconds: 5) { collector.packetsReceived >= UInt64(count) }
         #expect(collector.packetsReceived == UInt64(count))
-    }
-
-    private func waitForFile(_ path: String) async throws {
-        var info = stat()
-        for _ in 0..<500 where lstat(path, &info) != 0 {
-            try await Task.sleep(for: .milliseconds(10))
-        }
     }
 }
 

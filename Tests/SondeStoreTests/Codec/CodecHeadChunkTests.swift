@@ -57,6 +57,36 @@ struct CodecHeadChunkTests {
         }
     }
 
+    /// Every bound of the delta-of-delta buckets (14, 17 and 20 bits two's complement, then 64), and
+    /// one on either side: a bound off by one puts +2^13 into the 14-bit bucket, which reads back as -2^13.
+    static let bucketEdges: [Int64] = [13, 16, 19].flatMap { (bits: Int64) -> [Int64] in
+        let bound: Int64 = 1 << bits
+        return [bound - 1, bound, bound + 1, -bound + 1, -bound, -bound - 1]
+    }
+
+    @Test("timestamp delta-of-delta at every bucket edge round-trips exactly", arguments: bucketEdges)
+    func bucketEdgeRoundTrip(dod: Int64) throws {
+        // A steady 1000 s step, one jump by `dod`, then back: the jump and its return are both edges.
+        let step: Int64 = 1_000_000
+        var timestamps: [Int64] = [1_795_335_500_000, 1_795_335_500_000 + step, 1_795_335_500_000 + 2 * step]
+        timestamps.append(timestamps[2] + step + dod)
+        timestamps.append(timestamps[3] + step)
+        timestamps.append(timestamps[4] + step)
+        let values = timestamps.indices.map { Double($0) }
+        let head = codecHeadChunk(timestamps, [values])
+        var decoded: [Int64] = []
+        var columns: [[Double]] = []
+        head.decode(timestamps: &decoded, columns: &columns)
+        #expect(decoded == timestamps)
+        #expect(head.lastTimestamp == timestamps[timestamps.count - 1])
+
+        let restored = try codecRestoreHead(head.serialized())
+        var restoredTimestamps: [Int64] = []
+        var restoredColumns: [[Double]] = []
+        restored.decode(timestamps: &restoredTimestamps, columns: &restoredColumns)
+        #expect(restoredTimestamps == timestamps)
+    }
+
     @Test("decode appends to existing arrays and sizes the column list")
     func appendsToExisting() {
         var head = HeadChunk(columnCount: 1)

@@ -10,25 +10,11 @@ import Glibc
 
 /// A scratch directory removed when the test ends.
 final class LineReaderScratch {
-    let path: String
-    private var files: [String] = []
-
-    init() {
-        var template = Array("/tmp/sonde-linereader-XXXXXX".utf8CString)
-        let created = template.withUnsafeMutableBufferPointer { buffer in
-            buffer.baseAddress.flatMap { mkdtemp($0) }.map { String(cString: $0) }
-        }
-        path = created ?? "/tmp"
-    }
-
-    deinit {
-        for file in files { unlink(file) }
-        rmdir(path)
-    }
+    private let directory = TemporaryDirectory("sonde-linereader")
+    var path: String { directory.path }
 
     func write(_ name: String, _ bytes: [UInt8]) -> String {
         let file = path + "/" + name
-        files.append(file)
         let handle = fopen(file, "wb")
         if let handle {
             _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, handle) }
@@ -39,7 +25,6 @@ final class LineReaderScratch {
 
     func writeGzip(_ name: String, _ bytes: [UInt8]) -> String {
         let file = path + "/" + name
-        files.append(file)
         if let handle = gzopen(file, "wb") {
             _ = bytes.withUnsafeBytes { gzwrite(handle, $0.baseAddress, UInt32($0.count)) }
             gzclose(handle)

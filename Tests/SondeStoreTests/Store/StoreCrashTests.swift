@@ -6,7 +6,7 @@ import SondeTestSupport
 import Testing
 @testable import SondeStore
 
-@Suite("Store: kill -9 while appending")
+@Suite("Store: kill -9 while appending", .exclusiveMachineUse)
 struct StoreCrashTests {
     /// `sonde-store-stress`, built beside the test bundle.
     static var stressBinary: String {

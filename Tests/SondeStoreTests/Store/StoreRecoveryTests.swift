@@ -1,4 +1,5 @@
 import SondeCore
+import SondeTestSupport
 import Testing
 @testable import SondeStore
 

@@ -2,30 +2,12 @@
 import Glibc
 #endif
 import SondeCore
+import SondeTestSupport
 @testable import SondeStore
 
-/// A fresh directory under /tmp, removed when the value goes away.
-final class TemporaryDirectory {
-    let path: String
-
-    init(_ prefix: String = "sonde-test") {
-        var template = Array("/tmp/\(prefix).XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil, "mkdtemp failed")
-        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
+extension TemporaryDirectory {
+    /// Where a test's store lives inside the directory.
     var store: String { path + "/store" }
-
-    deinit { _ = removeTree(path) }
-
-    @discardableResult
-    func removeTree(_ path: String) -> Int32 {
-        var status: Int32 = 0
-        let pid = spawn(["/bin/rm", "-rf", path])
-        waitpid(pid, &status, 0)
-        return status
-    }
 }
 
 /// Starts a process; returns its pid.
