@@ -96,15 +96,6 @@ final class TemporaryStore {
     }
 }
 
-/// Polls `condition` every millisecond of real time for up to `seconds`.
-func waitFor(seconds: Double = 20, _ condition: () throws -> Bool) async throws -> Bool {
-    for _ in 0..<Int(seconds * 1000) {
-        if try condition() { return true }
-        try await Task.sleep(for: .milliseconds(1))
-    }
-    return try condition()
-}
-
 /// Runs `rounds` instants of a 1 s grid on a test clock: each round moves the clock to the next
 /// instant once every runner sleeps on it, then waits (in real time) until every collector has
 /// recorded that round, so no round is skipped and no run is timed out by a clock that ran ahead.
@@ -112,8 +103,8 @@ func runRounds(_ rounds: Int, clock: TestClock, of collectors: [String], in fixt
     for round in 1...rounds {
         #expect(await clock.waitForSleepers(atLeast: collectors.count), "every runner waits for the next instant")
         clock.advance(by: .seconds(1))
-        let recorded = try await waitFor {
-            try collectors.allSatisfy { try fixture.values("sonde_collector_success", ["collector": $0]).timestamps.count >= round }
+        let recorded = await waitUntil(interval: .milliseconds(1)) {
+            collectors.allSatisfy { ((try? fixture.values("sonde_collector_success", ["collector": $0]))?.timestamps.count ?? 0) >= round }
         }
         #expect(recorded, "round \(round) was recorded")
     }
