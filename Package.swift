@@ -39,7 +39,10 @@ let package = Package(
             dependencies: [
                 "SondeCore", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // Optimised in debug builds too: the store's tests push millions of samples through
+            // the codec, the rings and recovery, which unoptimised code runs ten times slower.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         .target(
             name: "SondeNet",
