@@ -1,3 +1,4 @@
+import SondeCore
 import SondeNet
 
 /// Calls one AWS service over the query protocol: a form-encoded POST of `Action`, `Version` and
@@ -26,7 +27,7 @@ public struct AWSQueryClient: Sendable {
     public init(
         endpoint: String, service: String, region: String, version: String, credentials: any AWSCredentialsProvider, http: HTTPClient,
         retry: RetryPolicy = RetryPolicy(), timeoutMilliseconds: Int64 = 10_000,
-        now: @escaping @Sendable () -> Int64 = AWSTimestamp.now,
+        now: @escaping @Sendable () -> Int64 = { SystemClock().wallMilliseconds },
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) {
         self.endpoint = endpoint

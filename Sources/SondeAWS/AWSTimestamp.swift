@@ -60,13 +60,6 @@ public enum AWSTimestamp {
         return seconds * 1000 + millis
     }
 
-    /// The wall clock in milliseconds since the epoch: the signing time, "now" for queries.
-    public static func now() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
-    }
-
     /// `2024-02-15T12:00:00Z` (whole seconds, UTC): what request parameters such as `StartTime` take.
     public static func format(milliseconds: Int64) -> String {
         let text = TimestampFormat.rfc3339(milliseconds: milliseconds)

@@ -1,3 +1,4 @@
+import SondeCore
 import Logging
 import SondeNet
 
@@ -23,7 +24,7 @@ public actor InstanceRoleCredentialsProvider: AWSCredentialsSource {
 
     public init(
         client: HTTPClient, endpoint: String = "http://169.254.169.254", timeoutMilliseconds: Int64 = 2_000,
-        refreshMarginMilliseconds: Int64 = 10 * 60_000, now: @escaping @Sendable () -> Int64 = AWSTimestamp.now,
+        refreshMarginMilliseconds: Int64 = 10 * 60_000, now: @escaping @Sendable () -> Int64 = { SystemClock().wallMilliseconds },
         logger: Logger = Logger(label: "sonde.aws")
     ) {
         self.client = client

@@ -49,7 +49,7 @@ public final class Store: Sendable {
         if readOnly {
             lockDescriptor = -1
         } else {
-            let fd = Glibc.open(directory + "/" + StoreFiles.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            let fd = LibC.open(directory + "/" + StoreFiles.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw StoreFile.error("cannot open", directory + "/" + StoreFiles.lock) }
             // A lock just released can still be held for a moment by a child process between its
             // fork and exec (the descriptor is close-on-exec), so a refusal is retried briefly.
@@ -59,7 +59,7 @@ public final class Store: Sendable {
                 if !locked { usleep(10_000) }
             }
             guard locked else {
-                Glibc.close(fd)
+                LibC.close(fd)
                 throw SondeError(.io, "the store in \(directory) is in use by another sonde process")
             }
             lockDescriptor = fd
@@ -92,13 +92,13 @@ public final class Store: Sendable {
             self.recovery = report
             self.engine = Mutex(engine)
         } catch {
-            if lockDescriptor >= 0 { Glibc.close(lockDescriptor) }
+            if lockDescriptor >= 0 { LibC.close(lockDescriptor) }
             throw error as? SondeError ?? SondeError(.io, "cannot open the store in \(directory)", cause: error)
         }
     }
 
     deinit {
-        if lockDescriptor >= 0 { Glibc.close(lockDescriptor) }
+        if lockDescriptor >= 0 { LibC.close(lockDescriptor) }
     }
 
     // MARK: writing

@@ -173,7 +173,7 @@ struct InstanceRoleCredentialsTests {
     func refresh() async throws {
         // Credentials live one hour; the provider refreshes ten minutes before expiry.
         try await LoopbackServer.with(script: fakeRoleIMDSScript, arguments: ["3600"]) { server in
-            let clock = Mutex<Int64>(AWSTimestamp.now())
+            let clock = Mutex<Int64>(SystemClock().wallMilliseconds)
             let provider = InstanceRoleCredentialsProvider(client: HTTPClient(), endpoint: server.base, now: { clock.withLock { $0 } })
             let chain = AWSCredentialsChain.standard(environment: [:], instanceRole: provider)
             let first = try await chain.credentials()
@@ -181,7 +181,7 @@ struct InstanceRoleCredentialsTests {
             #expect(first.secretAccessKey.value == "role/secret")
             #expect(first.sessionToken?.value == "role-session-token")
             #expect(first.source == "instance role sonde-role")
-            #expect(abs((first.expiration ?? 0) - AWSTimestamp.now() - 3_600_000) < 120_000)
+            #expect(abs((first.expiration ?? 0) - SystemClock().wallMilliseconds - 3_600_000) < 120_000)
             clock.withLock { $0 += 45 * 60_000 }
             #expect(try await chain.credentials().accessKeyID == "ASIAROLE1")
             clock.withLock { $0 += 6 * 60_000 }

@@ -59,7 +59,7 @@ public final class BillingCollector: Collector {
     ///   - now: the wall clock (milliseconds); tests pin it.
     public init(
         settings: Settings, credentials: any AWSCredentialsProvider, http: HTTPClient = HTTPClient(),
-        now: @escaping @Sendable () -> Int64 = AWSTimestamp.now
+        now: @escaping @Sendable () -> Int64 = { SystemClock().wallMilliseconds }
     ) {
         self.settings = settings
         self.now = now

@@ -127,7 +127,7 @@ public final class LogFileTailer {
     /// Closes the descriptor (the position stays).
     public func close() {
         closeDescriptor()
-        if nextFD >= 0 { Glibc.close(nextFD) }
+        if nextFD >= 0 { LibC.close(nextFD) }
         nextFD = -1
     }
 
@@ -181,7 +181,7 @@ public final class LogFileTailer {
     private func adopt(_ opened: Int32) -> LogTailEvent {
         var info = stat()
         guard fstat(opened, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-            Glibc.close(opened)
+            LibC.close(opened)
             lastError = "\(path) is not a regular file"
             return .openFailed
         }
@@ -263,7 +263,7 @@ public final class LogFileTailer {
     }
 
     private func closeDescriptor() {
-        if fd >= 0 { Glibc.close(fd) }
+        if fd >= 0 { LibC.close(fd) }
         fd = -1
         identity = nil
     }

@@ -19,7 +19,7 @@ struct StatsDSocket: Sendable {
     var unixPath: String?
 
     func close() {
-        _ = Glibc.close(descriptor)
+        _ = LibC.close(descriptor)
         if let unixPath { _ = unlink(unixPath) }
     }
 
@@ -62,9 +62,9 @@ struct StatsDSocket: Sendable {
         let fd = socket(info.pointee.ai_family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw error("cannot create a UDP socket for", address) }
         let granted = setReceiveBuffer(fd, receiveBufferBytes)
-        guard Glibc.bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
+        guard LibC.bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
             let failure = error("cannot bind UDP", address)
-            _ = Glibc.close(fd)
+            _ = LibC.close(fd)
             throw failure
         }
         var storage = sockaddr_storage()
@@ -111,11 +111,11 @@ struct StatsDSocket: Sendable {
         guard fd >= 0 else { throw error("cannot create a Unix socket for", path) }
         let granted = setReceiveBuffer(fd, receiveBufferBytes)
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { LibC.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard bound == 0 else {
             let failure = error("cannot bind Unix socket", path)
-            _ = Glibc.close(fd)
+            _ = LibC.close(fd)
             throw failure
         }
         return StatsDSocket(
