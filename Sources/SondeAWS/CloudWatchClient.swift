@@ -1,3 +1,4 @@
+import SondeCore
 import SondeNet
 
 /// The few CloudWatch calls sonde makes, over the query protocol (`Version=2010-08-01`, SigV4
@@ -244,7 +245,7 @@ public enum CloudWatchXML {
             var points: [MetricDataResult.Point] = []
             points.reserveCapacity(values.count)
             for (timestamp, value) in zip(timestamps, values) {
-                guard let milliseconds = AWSTimestamp.parse(timestamp.trimmedText) else {
+                guard let milliseconds = RFC3339.milliseconds(timestamp.trimmedText) else {
                     throw ShapeError(message: "result \(id): unreadable timestamp \"\(timestamp.trimmedText.prefix(40))\"")
                 }
                 guard let number = Double(value.trimmedText), number.isFinite else {

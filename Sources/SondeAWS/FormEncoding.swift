@@ -1,3 +1,5 @@
+import SondeCore
+
 /// The AWS query protocol's request body: `Action=…&Version=…&Name.member.1=…`, each name and
 /// value percent-encoded per RFC 3986 (every byte but `A–Z a–z 0–9 - _ . ~` as `%XX`, upper-case
 /// hex, so a space is `%20`, never `+`), which is also what SigV4's canonical query wants.
@@ -30,17 +32,9 @@ public enum FormEncoding {
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         var index = 0
-        func hexValue(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
         while index < bytes.count {
             if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
-                let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+                let high = Hex.digitValue(bytes[index + 1]), let low = Hex.digitValue(bytes[index + 2])
             {
                 out.append(high << 4 | low)
                 index += 3

@@ -3,41 +3,38 @@ import Logging
 import SondeNet
 
 /// The EC2 instance role's temporary credentials, from the instance metadata service with IMDSv2
-/// only: a session token from `PUT /latest/api/token`, then with it the role name from
+/// only (`InstanceMetadataClient`): a session token, then with it the role name from
 /// `GET /latest/meta-data/iam/security-credentials/` and the keys from `GET …/ROLE`.
 ///
-/// The credentials are cached and fetched again `refreshMarginMilliseconds` before they expire (the
+/// The credentials are cached and fetched again `refreshMargin` before they expire (the
 /// service hands out the next set well before that). If a refresh fails while the cached set is
 /// still valid, the cached set is used and the failure logged; once expired, the failure is thrown.
-/// Requests never go through a proxy. Build one only on EC2 (the caller checks DMI first, see
+/// Build one only on EC2 (the caller checks DMI first, see
 /// `InstanceIdentity.looksLikeEC2`): off EC2, 169.254.169.254 is someone else's address.
 public actor InstanceRoleCredentialsProvider: AWSCredentialsSource {
     public nonisolated var name: String { "instance role (EC2 metadata service)" }
 
-    private let client: HTTPClient
-    private let endpoint: String
-    private let timeoutMilliseconds: Int64
-    private let refreshMarginMilliseconds: Int64
+    private let metadata: InstanceMetadataClient
+    private let refreshMargin: Duration
+    private var endpoint: String { metadata.endpoint }
     private let now: @Sendable () -> Int64
     private let logger: Logger
     private var cached: AWSCredentials?
 
     public init(
-        client: HTTPClient, endpoint: String = "http://169.254.169.254", timeoutMilliseconds: Int64 = 2_000,
-        refreshMarginMilliseconds: Int64 = 10 * 60_000, now: @escaping @Sendable () -> Int64 = { SystemClock().wallMilliseconds },
+        client: HTTPClient, endpoint: String = InstanceMetadataClient.defaultEndpoint, timeout: Duration = .seconds(2),
+        refreshMargin: Duration = .seconds(10 * 60), now: @escaping @Sendable () -> Int64 = { SystemClock().wallMilliseconds },
         logger: Logger = Logger(label: "sonde.aws")
     ) {
-        self.client = client
-        self.endpoint = endpoint
-        self.timeoutMilliseconds = timeoutMilliseconds
-        self.refreshMarginMilliseconds = refreshMarginMilliseconds
+        self.metadata = InstanceMetadataClient(client: client, endpoint: endpoint, timeout: timeout)
+        self.refreshMargin = refreshMargin
         self.now = now
         self.logger = logger
     }
 
     public func resolve() async throws(AWSError) -> AWSCredentials? {
         let current = now()
-        if let cached, let expiration = cached.expiration, current < expiration - refreshMarginMilliseconds { return cached }
+        if let cached, let expiration = cached.expiration, current < expiration - refreshMargin.inMilliseconds { return cached }
         do {
             let fresh = try await fetch()
             cached = fresh
@@ -57,20 +54,16 @@ public actor InstanceRoleCredentialsProvider: AWSCredentialsSource {
     }
 
     private func fetch() async throws(AWSError) -> AWSCredentials {
-        let tokenResponse = try await send(HTTPRequest(
-            method: "PUT", url: endpoint + "/latest/api/token", headers: [("X-aws-ec2-metadata-token-ttl-seconds", "21600")],
-            timeoutMilliseconds: timeoutMilliseconds, proxy: HTTPProxy.none), what: "session token")
-        let token = tokenResponse.text.trimmingCharacters
-        guard !token.isEmpty else { throw AWSError(kind: .credentials, message: "EC2 metadata service at \(endpoint) sent an empty session token") }
-        let base = endpoint + "/latest/meta-data/iam/security-credentials/"
-        let roles = try await send(HTTPRequest(url: base, headers: [("X-aws-ec2-metadata-token", token)], timeoutMilliseconds: timeoutMilliseconds, proxy: HTTPProxy.none), what: "role name")
-        guard let role = roles.text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map({ String($0).trimmingCharacters }), !role.isEmpty,
+        let token = try await ask("session token") { (imds) throws(InstanceMetadataError) in try await imds.sessionToken(lifetime: .seconds(21_600)) }
+        let base = "iam/security-credentials/"
+        let roles = try await ask("role name") { (imds) throws(InstanceMetadataError) in try await imds.metadata(base, token: token) }
+        guard let role = roles.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map({ String($0).trimmingASCIIWhitespace }), !role.isEmpty,
             role.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") })
         else {
             throw AWSError(kind: .credentials, message: "EC2 metadata service at \(endpoint) lists no usable instance role (is a role attached to the instance?)")
         }
-        let document = try await send(HTTPRequest(url: base + role, headers: [("X-aws-ec2-metadata-token", token)], timeoutMilliseconds: timeoutMilliseconds, proxy: HTTPProxy.none), what: "credentials of role \(role)")
-        guard let fields = FlatJSON.stringFields(document.body) else {
+        let document = try await ask("credentials of role \(role)") { (imds) throws(InstanceMetadataError) in try await imds.metadata(base + role, token: token) }
+        guard let fields = FlatJSON.stringFields(Array(document.utf8)) else {
             throw AWSError(kind: .credentials, message: "EC2 metadata service at \(endpoint): the credentials of role \(role) are not a JSON object")
         }
         if let code = fields["Code"], code != "Success" {
@@ -79,33 +72,21 @@ public actor InstanceRoleCredentialsProvider: AWSCredentialsSource {
         guard let id = fields["AccessKeyId"], !id.isEmpty, let secret = fields["SecretAccessKey"], !secret.isEmpty else {
             throw AWSError(kind: .credentials, message: "EC2 metadata service at \(endpoint): the credentials of role \(role) lack AccessKeyId or SecretAccessKey")
         }
-        guard let expirationText = fields["Expiration"], let expiration = AWSTimestamp.parse(expirationText) else {
+        guard let expirationText = fields["Expiration"], let expiration = RFC3339.milliseconds(expirationText) else {
             throw AWSError(kind: .credentials, message: "EC2 metadata service at \(endpoint): the credentials of role \(role) have no readable Expiration")
         }
         return AWSCredentials(accessKeyID: id, secretAccessKey: secret, sessionToken: fields["Token"], expiration: expiration, source: "instance role \(role)")
     }
 
-    private func send(_ request: HTTPRequest, what: String) async throws(AWSError) -> HTTPResponse {
-        let response: HTTPResponse
+    /// One request to the metadata service; its failure as a credentials error naming `what`.
+    private func ask(
+        _ what: String, _ request: (InstanceMetadataClient) async throws(InstanceMetadataError) -> String
+    ) async throws(AWSError) -> String {
         do {
-            response = try await client.send(request)
+            return try await request(metadata)
         } catch {
-            throw AWSError(kind: .credentials, message: "EC2 metadata service at \(endpoint): no \(what): \(error.message)", cause: error)
+            throw AWSError(kind: .credentials, status: error.status, message: "EC2 metadata service at \(endpoint): no \(what): \(error)", cause: error.cause)
         }
-        guard response.status == 200 else {
-            throw AWSError(kind: .credentials, status: response.status, message: "EC2 metadata service at \(endpoint): no \(what): HTTP \(response.status)")
-        }
-        return response
-    }
-}
-
-extension String {
-    /// Without leading and trailing ASCII whitespace.
-    var trimmingCharacters: String {
-        var bytes = Substring(self).utf8[...]
-        while let first = bytes.first, first == 32 || first == 9 || first == 10 || first == 13 { bytes = bytes.dropFirst() }
-        while let last = bytes.last, last == 32 || last == 9 || last == 10 || last == 13 { bytes = bytes.dropLast() }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

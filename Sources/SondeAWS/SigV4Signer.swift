@@ -71,12 +71,12 @@ public struct SigV4Signer: Sendable {
             Self.canonicalQuery(parts.query),
             merged.map { "\($0.0):\($0.1)\n" }.joined(),
             signedHeaders,
-            Self.hex(SHA256.hash(data: body)),
+            Hex.encode(SHA256.hash(data: body)),
         ].joined(separator: "\n")
         let scope = "\(dateStamp)/\(region)/\(service)/aws4_request"
-        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, Self.hex(SHA256.hash(data: Array(canonicalRequest.utf8)))].joined(separator: "\n")
+        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, Hex.encode(SHA256.hash(data: Array(canonicalRequest.utf8)))].joined(separator: "\n")
         let key = Self.signingKey(secret: credentials.secretAccessKey.value, dateStamp: dateStamp, region: region, service: service)
-        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        let signature = Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
         var added: [(name: String, value: String)] = [
             ("Authorization", "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"),
             ("X-Amz-Date", amzDate),
@@ -142,16 +142,6 @@ public struct SigV4Signer: Sendable {
         return pairs.sorted { left, right in
             left.0 == right.0 ? Array(left.1.utf8).lexicographicallyPrecedes(Array(right.1.utf8)) : Array(left.0.utf8).lexicographicallyPrecedes(Array(right.0.utf8))
         }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
-    }
-
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The parts of an http(s) URL the signature covers.

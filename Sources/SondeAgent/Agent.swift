@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import SondeCollectors
+import SondeAWS
 import SondeCore
 import SondeNet
 import SondeRules
@@ -37,7 +38,7 @@ public enum Agent {
         // IMDSv2 answers within its 1 s timeout on EC2; a machine that does not say it is EC2 is
         // never probed, and uses its hostname.
         let identity = InstanceIdentity.looksLikeEC2()
-            ? await InstanceIdentity.discover(client: HTTPClient(), logger: logger)
+            ? await InstanceIdentity.discover(metadata: InstanceMetadataClient(client: HTTPClient(), timeout: .seconds(1)), logger: logger)
             : InstanceIdentity.offEC2(hostname: InstanceIdentity.localHostname())
         logger.info("instance identity", metadata: [
             "instance": "\(identity.instance)", "instance.on_ec2": "\(identity.onEC2)", "instance.region": "\(identity.region)",

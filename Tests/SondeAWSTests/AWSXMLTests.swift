@@ -1,4 +1,5 @@
 import SondeAWS
+import SondeCore
 import Testing
 
 @Suite("XML reader, AWS errors and CloudWatch responses")
@@ -124,13 +125,13 @@ struct AWSXMLTests {
 
     @Test("AWS timestamps: Z, fractions, offsets; impossible dates refused")
     func timestamps() {
-        #expect(AWSTimestamp.parse("2024-02-29T12:00:00Z") == 1_709_208_000_000)
-        #expect(AWSTimestamp.parse("2024-02-29T12:00:00.5Z") == 1_709_208_000_500)
-        #expect(AWSTimestamp.parse("2024-02-29T13:30:00+01:30") == 1_709_208_000_000)
-        #expect(AWSTimestamp.parse("2023-02-29T12:00:00Z") == nil)
-        #expect(AWSTimestamp.parse("2024-02-29T12:00:00") == nil)
-        #expect(AWSTimestamp.parse("2024-02-29T24:00:00Z") == nil)
-        #expect(AWSTimestamp.parse("2024-02-29T12:00:00Zjunk") == nil)
+        #expect(RFC3339.milliseconds("2024-02-29T12:00:00Z") == 1_709_208_000_000)
+        #expect(RFC3339.milliseconds("2024-02-29T12:00:00.5Z") == 1_709_208_000_500)
+        #expect(RFC3339.milliseconds("2024-02-29T13:30:00+01:30") == 1_709_208_000_000)
+        #expect(RFC3339.milliseconds("2023-02-29T12:00:00Z") == nil)
+        #expect(RFC3339.milliseconds("2024-02-29T12:00:00") == nil)
+        #expect(RFC3339.milliseconds("2024-02-29T24:00:00Z") == nil)
+        #expect(RFC3339.milliseconds("2024-02-29T12:00:00Zjunk") == nil)
         #expect(AWSTimestamp.format(milliseconds: 1_709_208_000_999) == "2024-02-29T12:00:00Z")
     }
 }

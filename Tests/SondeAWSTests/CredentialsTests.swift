@@ -116,63 +116,16 @@ struct CredentialsChainTests {
     }
 }
 
-/// A metadata service with an instance role, like EC2's with IMDSv2 required: a token from `PUT
-/// /latest/api/token` (with a TTL header), then GETs carrying it (401 without). Credentials expire
-/// `argv[1]` seconds after each fetch; `GET /_fake/stats` reports `tokens=N fetches=N tokenless=N`.
-let fakeRoleIMDSScript = #"""
-import os, sys, threading, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-LIFETIME = int(sys.argv[1])
-TOKEN = "AQAEA-role-token"
-stats = {"tokens": 0, "fetches": 0, "tokenless": 0}
-lock = threading.Lock()
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def log_message(self, *args):
-        pass
-    def reply(self, status, body=b""):
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def do_PUT(self):
-        if self.path != "/latest/api/token" or not self.headers.get("X-aws-ec2-metadata-token-ttl-seconds"):
-            return self.reply(400)
-        with lock:
-            stats["tokens"] += 1
-        self.reply(200, TOKEN.encode())
-    def do_GET(self):
-        if self.path == "/_fake/stats":
-            return self.reply(200, " ".join("%s=%d" % item for item in sorted(stats.items())).encode())
-        if self.headers.get("X-aws-ec2-metadata-token") != TOKEN:
-            with lock:
-                stats["tokenless"] += 1
-            return self.reply(401)
-        if self.path == "/latest/meta-data/iam/security-credentials/":
-            return self.reply(200, b"sonde-role")
-        if self.path == "/latest/meta-data/iam/security-credentials/sonde-role":
-            with lock:
-                stats["fetches"] += 1
-                n = stats["fetches"]
-            expiry = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=LIFETIME)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            body = '{\n  "Code" : "Success",\n  "LastUpdated" : "2024-02-20T10:00:00Z",\n  "Type" : "AWS-HMAC",\n  "AccessKeyId" : "ASIAROLE%d",\n  "SecretAccessKey" : "role\\/secret",\n  "Token" : "role-session-token",\n  "Expiration" : "%s"\n}' % (n, expiry)
-            return self.reply(200, body.encode())
-        self.reply(404)
-
-"""# + LoopbackServer.serveHandler
-
 @Suite("Instance role credentials over IMDSv2", .exclusiveMachineUse)
 struct InstanceRoleCredentialsTests {
     func stats(_ server: LoopbackServer) async throws -> String {
-        try await HTTPClient().send(HTTPRequest(url: server.base + "/_fake/stats")).text
+        try await HTTPClient().send(HTTPRequest(url: server.base + FakeIMDS.statsPath)).text
     }
 
     @Test("token, role, credentials; cached while fresh, fetched again once within the refresh margin")
     func refresh() async throws {
         // Credentials live one hour; the provider refreshes ten minutes before expiry.
-        try await LoopbackServer.with(script: fakeRoleIMDSScript, arguments: ["3600"]) { server in
+        try await FakeIMDS.with(credentialLifetime: 3600) { server in
             let clock = Mutex<Int64>(SystemClock().wallMilliseconds)
             let provider = InstanceRoleCredentialsProvider(client: HTTPClient(), endpoint: server.base, now: { clock.withLock { $0 } })
             let chain = AWSCredentialsChain.standard(environment: [:], instanceRole: provider)
@@ -193,7 +146,7 @@ struct InstanceRoleCredentialsTests {
     @Test("an unreachable metadata service is a credentials error naming it")
     func unreachable() async throws {
         try await LoopbackServer.withClosedPort { port in
-            let provider = InstanceRoleCredentialsProvider(client: HTTPClient(), endpoint: "http://127.0.0.1:\(port)", timeoutMilliseconds: 500)
+            let provider = InstanceRoleCredentialsProvider(client: HTTPClient(), endpoint: "http://127.0.0.1:\(port)", timeout: .milliseconds(500))
             let error = await #expect(throws: AWSError.self) { try await AWSCredentialsChain.standard(environment: [:], instanceRole: provider).credentials() }
             #expect(error?.kind == .credentials)
             #expect(error?.message.hasPrefix("EC2 metadata service at http://127.0.0.1:\(port): no session token: ") == true)

@@ -1,3 +1,5 @@
+import SondeCore
+
 /// Parses JSON-lines access logs: one flat JSON object per line.
 ///
 /// Recognised keys (first match wins per field, case-sensitive):
@@ -24,15 +26,7 @@ public struct AccessLogJSONParser: Sendable, Equatable {
 
     /// Parses one line given as a String.
     public func parse(_ line: String) throws(AccessLogMalformed) -> AccessLogRecord {
-        var copy = line
-        let result: Result<AccessLogRecord, AccessLogMalformed> = copy.withUTF8 { utf8 in
-            do throws(AccessLogMalformed) {
-                return .success(try parse(UnsafeRawBufferPointer(utf8)))
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
+        try line.withParsingBytes { (bytes) throws(AccessLogMalformed) -> AccessLogRecord in try parse(bytes) }
     }
 
     private enum Field {
@@ -90,7 +84,7 @@ public struct AccessLogJSONParser: Sendable, Equatable {
                     if let n = Self.number(s) {
                         timestamp = try Self.epoch(n)
                     } else {
-                        guard let t = s.withUnsafeBytes({ AccessLogTime.parseRFC3339($0, 0, $0.count) }) else {
+                        guard let t = s.withUnsafeBytes({ try? RFC3339.parse($0) }) else {
                             throw .timestamp
                         }
                         timestamp = t
@@ -334,15 +328,8 @@ public struct AccessLogJSONParser: Sendable, Equatable {
             guard end - pos >= 4 else { throw .encoding }
             var v: UInt32 = 0
             for i in 0..<4 {
-                let c = p[pos + i]
-                let d: UInt32
-                switch c {
-                case 0x30...0x39: d = UInt32(c - 0x30)
-                case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-                case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-                default: throw .encoding
-                }
-                v = v << 4 | d
+                guard let d = Hex.digitValue(p[pos + i]) else { throw .encoding }
+                v = v << 4 | UInt32(d)
             }
             pos += 4
             return v

@@ -69,15 +69,7 @@ public struct AccessLogParser: Sendable, Equatable {
 
     /// Parses one line given as a String.
     public func parse(_ line: String) throws(AccessLogMalformed) -> AccessLogRecord {
-        var copy = line
-        let result: Result<AccessLogRecord, AccessLogMalformed> = copy.withUTF8 { utf8 in
-            do throws(AccessLogMalformed) {
-                return .success(try parse(UnsafeRawBufferPointer(utf8)))
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
+        try line.withParsingBytes { (bytes) throws(AccessLogMalformed) -> AccessLogRecord in try parse(bytes) }
     }
 
     /// Parses one line (a trailing `\n` / `\r\n` is ignored).

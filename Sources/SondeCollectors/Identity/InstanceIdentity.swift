@@ -2,14 +2,14 @@
 import Glibc
 #endif
 import Logging
+import SondeAWS
 import SondeNet
 
 /// Which machine this is: the EC2 instance (id, type, placement, AMI) when sonde runs on EC2, else
 /// just the host name.
 ///
-/// `discover` asks the instance metadata service with IMDSv2 only (a session token from a PUT, then
-/// GETs carrying it); it never falls back to IMDSv1's unauthenticated GETs. It makes one attempt and
-/// does not retry, so an agent off EC2 starts after one short timeout at most.
+/// `discover` asks the instance metadata service with IMDSv2 only. It makes one attempt and does not
+/// retry, so an agent off EC2 starts after one short timeout at most.
 public struct InstanceIdentity: Sendable, Equatable {
     /// `i-0123456789abcdef0`; empty off EC2.
     public var instanceID: String
@@ -46,62 +46,47 @@ public struct InstanceIdentity: Sendable, Equatable {
     /// The name that identifies this machine in series: the instance id on EC2, else the host name.
     public var instance: String { onEC2 ? instanceID : hostname }
 
-    /// The header asking for a session token, and the one carrying it (IMDSv2).
-    static let tokenTTLHeader = "X-aws-ec2-metadata-token-ttl-seconds"
-    static let tokenHeader = "X-aws-ec2-metadata-token"
-
-    /// Asks the EC2 instance metadata service who this machine is.
+    /// Asks the EC2 instance metadata service who this machine is (IMDSv2 only, see
+    /// `InstanceMetadataClient`).
     ///
     /// Off EC2 (the token PUT is refused, times out, fails in any way or answers anything but 200)
     /// it returns `offEC2(hostname:)` after that single attempt. A 401 or 403 on a metadata GET
     /// after a token was granted is logged as a warning and also means off EC2. Other failures of
     /// single fields (404: an older metadata service without `placement/region`, say) leave those
-    /// fields empty; without an instance id the result is off EC2. Requests never use a proxy.
+    /// fields empty; without an instance id the result is off EC2.
     ///
     /// - Parameters:
-    ///   - endpoint: the metadata service (`http://[fd00:ec2::254]` on IPv6-only subnets).
-    ///   - timeoutMilliseconds: for each request. The GETs run concurrently, so discovery takes at
-    ///     most about twice this.
+    ///   - metadata: the metadata service, with the timeout for each request. The GETs run
+    ///     concurrently, so discovery takes at most about twice that.
     ///   - hostname: reported off EC2 and kept on it.
     public static func discover(
-        client: HTTPClient, endpoint: String = "http://169.254.169.254", timeoutMilliseconds: Int64 = 1_000,
-        hostname: String = InstanceIdentity.localHostname(), logger: Logger = Logger(label: "sonde.identity")
+        metadata: InstanceMetadataClient, hostname: String = InstanceIdentity.localHostname(),
+        logger: Logger = Logger(label: "sonde.identity")
     ) async -> InstanceIdentity {
         let offEC2 = Self.offEC2(hostname: hostname)
-        let tokenRequest = HTTPRequest(
-            method: "PUT", url: endpoint + "/latest/api/token", headers: [(tokenTTLHeader, "60")],
-            timeoutMilliseconds: timeoutMilliseconds, proxy: HTTPProxy.none)
+        let endpoint = metadata.endpoint
         let token: String
         do {
-            let response = try await client.send(tokenRequest)
-            guard response.status == 200 else {
-                logger.info("EC2 metadata service refused a session token: not on EC2", metadata: [
-                    "imds.endpoint": "\(endpoint)", "http.status": "\(response.status)",
-                ])
-                return offEC2
-            }
-            token = trimmed(response.text)
+            token = try await metadata.sessionToken(lifetime: .seconds(60))
         } catch {
-            logger.debug("no EC2 metadata service: not on EC2", metadata: ["imds.endpoint": "\(endpoint)", "error": "\(error)"])
-            return offEC2
-        }
-        guard !token.isEmpty else {
-            logger.info("EC2 metadata service sent an empty session token: not on EC2", metadata: ["imds.endpoint": "\(endpoint)"])
+            switch error.kind {
+            case .unreachable:
+                logger.debug("no EC2 metadata service: not on EC2", metadata: ["imds.endpoint": "\(endpoint)", "error": "\(error)"])
+            case .status(let status):
+                logger.info("EC2 metadata service refused a session token: not on EC2", metadata: [
+                    "imds.endpoint": "\(endpoint)", "http.status": "\(status)",
+                ])
+            case .emptyToken:
+                logger.info("EC2 metadata service sent an empty session token: not on EC2", metadata: ["imds.endpoint": "\(endpoint)"])
+            }
             return offEC2
         }
 
         func field(_ path: String) async -> Field {
-            let request = HTTPRequest(
-                url: endpoint + "/latest/meta-data/" + path, headers: [(tokenHeader, token)],
-                timeoutMilliseconds: timeoutMilliseconds, proxy: HTTPProxy.none)
             do {
-                let response = try await client.send(request)
-                switch response.status {
-                case 200: return .value(trimmed(response.text))
-                case 401, 403: return .unauthorized(response.status)
-                default: return .missing("HTTP \(response.status)")
-                }
+                return .value(try await metadata.metadata(path, token: token))
             } catch {
+                if let status = error.status, status == 401 || status == 403 { return .unauthorized(status) }
                 return .missing("\(error)")
             }
         }
@@ -178,13 +163,6 @@ public struct InstanceIdentity: Sendable, Equatable {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "" }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    private static func trimmed(_ text: String) -> String {
-        var bytes = Substring(text).utf8[...]
-        while let first = bytes.first, first == 32 || first == 9 || first == 10 || first == 13 { bytes = bytes.dropFirst() }
-        while let last = bytes.last, last == 32 || last == 9 || last == 10 || last == 13 { bytes = bytes.dropLast() }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -1,5 +1,5 @@
 import Logging
-import SondeNet
+import SondeAWS
 import Synchronization
 
 /// Reports which machine this is as one info series, so dashboards and alerts can join on it:
@@ -17,7 +17,7 @@ public final class InstanceIdentityCollector: Collector {
 
     private enum Source: Sendable {
         case fixed
-        case discover(client: HTTPClient, endpoint: String, timeoutMilliseconds: Int64, hostname: String, logger: Logger)
+        case discover(metadata: InstanceMetadataClient, hostname: String, logger: Logger)
     }
 
     /// Reports `identity`.
@@ -28,10 +28,10 @@ public final class InstanceIdentityCollector: Collector {
 
     /// Discovers the identity on the first `collect` (see `InstanceIdentity.discover`).
     public init(
-        client: HTTPClient, endpoint: String = "http://169.254.169.254", timeoutMilliseconds: Int64 = 1_000,
-        hostname: String = InstanceIdentity.localHostname(), logger: Logger = Logger(label: "sonde.identity")
+        metadata: InstanceMetadataClient, hostname: String = InstanceIdentity.localHostname(),
+        logger: Logger = Logger(label: "sonde.identity")
     ) {
-        self.source = .discover(client: client, endpoint: endpoint, timeoutMilliseconds: timeoutMilliseconds, hostname: hostname, logger: logger)
+        self.source = .discover(metadata: metadata, hostname: hostname, logger: logger)
         self.identity = Mutex(nil)
     }
 
@@ -42,9 +42,9 @@ public final class InstanceIdentityCollector: Collector {
         let known: InstanceIdentity
         if let current {
             known = current
-        } else if case .discover(let client, let endpoint, let timeout, let hostname, let logger) = source {
+        } else if case .discover(let metadata, let hostname, let logger) = source {
             // `collect` never runs concurrently with itself, so this is the only discovery.
-            known = await InstanceIdentity.discover(client: client, endpoint: endpoint, timeoutMilliseconds: timeout, hostname: hostname, logger: logger)
+            known = await InstanceIdentity.discover(metadata: metadata, hostname: hostname, logger: logger)
             identity.withLock { $0 = known }
         } else {
             return

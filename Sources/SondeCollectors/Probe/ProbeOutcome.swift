@@ -1,4 +1,5 @@
 import SondeNet
+import SondeCore
 
 /// Why a probe failed: the `reason` label of `probe_failures_total`.
 public enum ProbeFailure: String, Sendable, CaseIterable {
@@ -67,11 +68,11 @@ public struct ProbeOutcome: Sendable, Equatable {
 /// when their expressions are (the compiled form follows from it).
 public struct ProbeBodyPattern: Sendable, Equatable {
     public let pattern: String
-    private let compiled: ProcessPattern
+    private let compiled: RegexPattern
 
     public init(_ pattern: String) throws {
         self.pattern = pattern
-        compiled = try ProcessPattern(pattern, whole: false, key: "body pattern")
+        compiled = try RegexPattern(pattern, anchoring: .anywhere, key: "body pattern")
     }
 
     public func matches(_ text: String) -> Bool { compiled.matches(text) }

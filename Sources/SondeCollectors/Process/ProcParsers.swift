@@ -42,11 +42,7 @@ public struct ProcStat: Sendable, Equatable {
 /// Parses `/proc/PID/stat`. The command name is everything between the first `(` and the LAST `)`,
 /// since a process may name itself `(a) b)`.
 public func parseProcStat(_ text: String) throws(SondeError) -> ProcStat {
-    var copy = text
-    let result = copy.withUTF8 { utf8 in
-        Result { () throws(SondeError) in try parseProcStat(bytes: UnsafeRawBufferPointer(utf8)) }
-    }
-    return try result.get()
+    try text.withParsingBytes { (bytes) throws(SondeError) -> ProcStat in try parseProcStat(bytes: bytes) }
 }
 
 /// `parseProcStat` on the bytes of the file, as read.

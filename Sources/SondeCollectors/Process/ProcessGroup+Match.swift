@@ -25,9 +25,9 @@ extension ProcessGroup {
     /// A group with its rules validated and its patterns compiled; built once from configuration.
     public struct Match: Sendable {
         public let group: ProcessGroup
-        let comm: [ProcessPattern]
-        let exe: [ProcessPattern]
-        let cmdline: [ProcessPattern]
+        let comm: [RegexPattern]
+        let exe: [RegexPattern]
+        let cmdline: [RegexPattern]
         let users: [UserSpec]
         let pidfiles: [String]
         let units: [String]
@@ -47,7 +47,7 @@ extension ProcessGroup {
                 throw SondeError(.invalidArgument, "match: process group \"\(group.name)\" has no rules (it would match every process)")
             }
             self.group = group
-            var comm: [ProcessPattern] = [], exe: [ProcessPattern] = [], cmdline: [ProcessPattern] = []
+            var comm: [RegexPattern] = [], exe: [RegexPattern] = [], cmdline: [RegexPattern] = []
             var users: [UserSpec] = [], pidfiles: [String] = [], units: [String] = []
             var currentProcess = false
             for rule in group.rules {
@@ -56,9 +56,9 @@ extension ProcessGroup {
                     throw SondeError(.invalidArgument, "\(key): empty value")
                 }
                 switch rule.kind {
-                case .comm: comm.append(try ProcessPattern(rule.value, whole: true, key: key))
-                case .exe: exe.append(try ProcessPattern(rule.value, whole: true, key: key))
-                case .cmdline: cmdline.append(try ProcessPattern(rule.value, whole: false, key: key))
+                case .comm: comm.append(try RegexPattern(rule.value, anchoring: .wholeText, key: key))
+                case .exe: exe.append(try RegexPattern(rule.value, anchoring: .wholeText, key: key))
+                case .cmdline: cmdline.append(try RegexPattern(rule.value, anchoring: .anywhere, key: key))
                 case .user: users.append(UInt32(rule.value).map(UserSpec.uid) ?? .name(rule.value))
                 case .pidfile: pidfiles.append(rule.value)
                 case .systemdUnit: units.append(rule.value.contains(".") ? rule.value : rule.value + ".service")
@@ -114,80 +114,5 @@ extension ProcessGroup {
         func matches<Facts: ProcessFacts>(_ facts: inout Facts, context: ProcessMatchContext) -> Bool {
             matchesPerScan(pid: facts.pid, context: context) && matchesProcess(&facts, context: context)
         }
-    }
-}
-
-/// A compiled pattern: literal alternatives (`nginx`, `gunicorn: master|bin/gunicorn`) are compared as
-/// bytes, anything else goes to Swift's `Regex`.
-///
-/// `Regex<AnyRegexOutput>` is not `Sendable` (it holds a lazily built program), but this wrapper never
-/// mutates or exposes it after `init`, matches once in `init` so the program exists before sharing, and
-/// matching one `Regex` from several threads is safe; hence `@unchecked Sendable`, as `LabelMatcher`'s
-/// pattern in SondeCore.
-final class ProcessPattern: @unchecked Sendable {
-    private let regex: Regex<AnyRegexOutput>?
-    private let literals: [[UInt8]]
-    /// Whole-value match (comm, exe) rather than search (cmdline).
-    private let whole: Bool
-
-    init(_ pattern: String, whole: Bool, key: String) throws(SondeError) {
-        self.whole = whole
-        if let literals = ProcessPattern.literalAlternatives(pattern) {
-            self.literals = literals
-            self.regex = nil
-            return
-        }
-        do {
-            let regex = try Regex(pattern).matchingSemantics(.unicodeScalar)
-            _ = try? regex.firstMatch(in: "")
-            self.regex = regex
-            self.literals = []
-        } catch {
-            throw SondeError(.invalidArgument, "\(key): invalid regular expression \"\(Labels.escape(pattern))\": \(error)")
-        }
-    }
-
-    func matches(_ text: String) -> Bool {
-        if let regex {
-            if whole { return ((try? regex.wholeMatch(in: text)) ?? nil) != nil }
-            return ((try? regex.firstMatch(in: text)) ?? nil) != nil
-        }
-        let bytes = Array(text.utf8)
-        for literal in literals {
-            if whole ? bytes == literal : ProcessPattern.contains(bytes, literal) { return true }
-        }
-        return false
-    }
-
-    private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first else { return true }
-        guard haystack.count >= needle.count else { return false }
-        var start = 0
-        while start <= haystack.count - needle.count {
-            if haystack[start] == first {
-                var index = 1
-                while index < needle.count, haystack[start + index] == needle[index] { index += 1 }
-                if index == needle.count { return true }
-            }
-            start += 1
-        }
-        return false
-    }
-
-    /// `abc` → ["abc"], `a|b c` → ["a", "b c"]; nil when the pattern has a regex metacharacter or an
-    /// empty alternative.
-    static func literalAlternatives(_ pattern: String) -> [[UInt8]]? {
-        for byte in pattern.utf8 {
-            switch byte {
-            case UInt8(ascii: "\\"), UInt8(ascii: "^"), UInt8(ascii: "$"), UInt8(ascii: "."), UInt8(ascii: "?"),
-                UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "["),
-                UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "#"):
-                return nil
-            default:
-                continue
-            }
-        }
-        let parts = pattern.utf8.split(separator: UInt8(ascii: "|"), omittingEmptySubsequences: false).map(Array.init)
-        return parts.contains(where: \.isEmpty) ? nil : parts
     }
 }

@@ -299,63 +299,13 @@ public enum StatsDParser {
 
     // MARK: Numbers
 
-    /// A finite decimal number: `[+-]?digits[.digits][e[+-]digits]`. NaN, Inf and hex floats are
-    /// refused (so is anything overflowing to infinity). Plain decimals with up to 19 digits take an
-    /// exact fast path; the rest goes through the standard library's correctly rounded parser.
+    /// A finite decimal number: `[+-]?digits[.digits][e[+-]digits]`, read exactly as `strtod` reads
+    /// it (SondeCore's `FloatParsing`). NaN and infinities are refused, and so is anything that
+    /// overflows to infinity.
     public static func parseNumber(_ bytes: UnsafeRawBufferPointer) -> Double? {
-        let count = bytes.count
-        guard count > 0 else { return nil }
-        var index = 0
-        var negative = false
-        let first = bytes[0]
-        if first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
-            negative = first == UInt8(ascii: "-")
-            index = 1
-        }
-        var mantissa: UInt64 = 0
-        var digits = 0
-        var fractionDigits = 0
-        var sawDot = false
-        var simple = true
-        while index < count {
-            let byte = bytes[index]
-            let digit = byte &- UInt8(ascii: "0")
-            if digit < 10 {
-                if digits >= 19 { simple = false; break }
-                mantissa = mantissa &* 10 &+ UInt64(digit)
-                digits += 1
-                if sawDot { fractionDigits += 1 }
-            } else if byte == UInt8(ascii: ".") && !sawDot {
-                sawDot = true
-            } else {
-                simple = false
-                break
-            }
-            index += 1
-        }
-        if simple {
-            guard digits > 0 else { return nil }
-            if mantissa <= (1 << 53) && fractionDigits < exactPowersOfTen.count {
-                let magnitude = Double(mantissa) / exactPowersOfTen[fractionDigits]
-                return negative ? -magnitude : magnitude
-            }
-        }
-        // Slow path: only digits, '.', exponent and signs may reach the standard library, which
-        // would otherwise accept "nan", "inf" and "0x1p3".
-        for byte in bytes {
-            let ok = byte &- UInt8(ascii: "0") < 10 || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e")
-                || byte == UInt8(ascii: "E") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
-            if !ok { return nil }
-        }
-        guard let value = Double(String(decoding: bytes, as: UTF8.self)), value.isFinite else { return nil }
+        guard let value = FloatParsing.parse(bytes), value.isFinite else { return nil }
         return value
     }
-
-    @usableFromInline
-    static let exactPowersOfTen: [Double] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-    ]
 
     @inlinable @inline(__always)
     static func memchrIndex(_ base: UnsafeRawPointer, from start: Int, to end: Int, byte: UInt8) -> Int? {

@@ -126,7 +126,7 @@ public struct PostgresDSN: Sendable, Equatable {
             if byte == UInt8(ascii: "%") {
                 let first = utf8.index(after: index)
                 guard first < utf8.endIndex, utf8.index(after: first) < utf8.endIndex,
-                    let high = hexValue(utf8[first]), let low = hexValue(utf8[utf8.index(after: first)])
+                    let high = Hex.digitValue(utf8[first]), let low = Hex.digitValue(utf8[utf8.index(after: first)])
                 else { throw Invalid(message: "\(what): invalid percent-escape") }
                 bytes.append(high << 4 | low)
                 index = utf8.index(first, offsetBy: 2)
@@ -137,14 +137,5 @@ public struct PostgresDSN: Sendable, Equatable {
         }
         guard let decoded = String(validating: bytes, as: UTF8.self) else { throw Invalid(message: "\(what): not UTF-8 after decoding") }
         return decoded
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

@@ -18,7 +18,7 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
     public let name: String
     public let op: Operator
     public let value: String
-    private let pattern: CompiledPattern?
+    private let pattern: RegexPattern?
 
     /// A matcher; for the regex operators `value` is compiled now, and an invalid pattern throws a
     /// `SondeError` with code `.invalidArgument` naming the pattern and the engine's complaint.
@@ -28,7 +28,7 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
         self.value = value
         switch op {
         case .equal, .notEqual: pattern = nil
-        case .regexMatch, .regexNoMatch: pattern = try CompiledPattern(value)
+        case .regexMatch, .regexNoMatch: pattern = try RegexPattern(value, anchoring: .wholeText, dotMatchesNewlines: true)
         }
     }
 
@@ -75,55 +75,5 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
         hasher.combine(name)
         hasher.combine(op)
         hasher.combine(value)
-    }
-}
-
-/// A compiled, anchored pattern. `Regex<AnyRegexOutput>` is not `Sendable` (it may hold a lazily
-/// built program), but this wrapper never mutates or exposes it after `init`, and matching a `Regex`
-/// concurrently from several threads is safe (its lazy program cache is initialised atomically), so
-/// sharing it across tasks is sound.
-final class CompiledPattern: @unchecked Sendable {
-    private let regex: Regex<AnyRegexOutput>?
-    /// Set when the pattern is a literal or an alternation of literals.
-    private let literals: Set<String>?
-
-    init(_ pattern: String) throws(SondeError) {
-        if let literals = CompiledPattern.literalAlternatives(pattern) {
-            self.literals = literals
-            self.regex = nil
-            return
-        }
-        do {
-            let regex = try Regex(pattern).dotMatchesNewlines().matchingSemantics(.unicodeScalar)
-            // Match once so the lazily compiled program exists before the value is shared.
-            _ = try? regex.wholeMatch(in: "")
-            self.regex = regex
-            self.literals = nil
-        } catch {
-            throw SondeError(.invalidArgument, "invalid regular expression \"\(Labels.escape(pattern))\": \(error)")
-        }
-    }
-
-    func matches(_ candidate: String) -> Bool {
-        if let literals { return literals.contains(candidate) }
-        guard let regex else { return false }
-        return ((try? regex.wholeMatch(in: candidate)) ?? nil) != nil
-    }
-
-    /// `abc` → ["abc"], `a|b|c` → ["a", "b", "c"]; nil if the pattern has any metacharacter.
-    static func literalAlternatives(_ pattern: String) -> Set<String>? {
-        for byte in pattern.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: ":"),
-                UInt8(ascii: "/"), UInt8(ascii: "@"), UInt8(ascii: "|"), UInt8(ascii: ","), UInt8(ascii: "%"),
-                UInt8(ascii: "="), UInt8(ascii: ";"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "'"),
-                UInt8(ascii: "\""), UInt8(ascii: "!"), UInt8(ascii: "&"), UInt8(ascii: "~"):
-                continue
-            default:
-                return nil
-            }
-        }
-        return Set(pattern.split(separator: "|", omittingEmptySubsequences: false).map(String.init))
     }
 }

@@ -26,7 +26,7 @@ public enum ByteText {
             case UInt8(ascii: "\""): flush(); out += "\\\""
             case UInt8(ascii: "\\"): flush(); out += "\\\\"
             case 0x20..<0x7f, 0x80...: plain.append(byte)
-            default: flush(); out += "\\x" + hex2(byte)
+            default: flush(); out += "\\x" + Hex.encode([byte], uppercase: true)
             }
         }
         flush()
@@ -52,12 +52,7 @@ public enum ByteText {
         {
             return quote(Array(text.utf8))
         }
-        return "byte 0x" + hex2(byte)
-    }
-
-    static func hex2(_ byte: UInt8) -> String {
-        let digits: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F"]
-        return String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 15)])
+        return "byte 0x" + Hex.encode([byte], uppercase: true)
     }
 
     /// `[0-9]`
@@ -66,8 +61,9 @@ public enum ByteText {
 }
 
 extension String {
-    /// Runs `body` on the UTF-8 bytes of the string without copying when it is native.
-    func withParsingBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+    /// Runs `body` on the UTF-8 bytes of the string without copying when it is native, keeping
+    /// `body`'s typed error: every byte-level parser's String entry point goes through it.
+    public func withParsingBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         var copy = self
         let result: Result<R, E> = copy.withUTF8 { buffer in
             do throws(E) {

@@ -327,15 +327,7 @@ public enum PromQLStringLiteral {
                 var result: UInt32 = 0
                 for _ in 0..<digits {
                     guard index < bytes.count else { return nil }
-                    let digit = bytes[index]
-                    let nibble: UInt8
-                    if ByteText.isDigit(digit) {
-                        nibble = digit &- UInt8(ascii: "0")
-                    } else if (digit | 0x20) &- UInt8(ascii: "a") < 6 {
-                        nibble = (digit | 0x20) &- UInt8(ascii: "a") &+ 10
-                    } else {
-                        return nil
-                    }
+                    guard let nibble = Hex.digitValue(bytes[index]) else { return nil }
                     result = result << 4 | UInt32(nibble)
                     index += 1
                 }

@@ -522,7 +522,7 @@ public struct YAMLParser {
             let digits = code == UInt8(ascii: "x") ? 2 : code == UInt8(ascii: "u") ? 4 : 8
             var value: UInt32 = 0
             for _ in 0..<digits {
-                guard let digit = current, let nibble = YAMLParser.hexValue(digit) else {
+                guard let digit = current, let nibble = Hex.digitValue(digit) else {
                     throw error("expected \(digits) hexadecimal digits in escape sequence", at: escapeStart)
                 }
                 value = value << 4 | UInt32(nibble)
@@ -534,15 +534,6 @@ public struct YAMLParser {
             skipBlanks()  // an escaped line break joins the lines
         default:
             throw error("unknown escape sequence \"\\\(Character(Unicode.Scalar(code)))\"", at: escapeStart)
-        }
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 

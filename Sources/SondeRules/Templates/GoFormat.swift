@@ -395,20 +395,15 @@ enum GoFormat {
                 if isPrint(scalar) {
                     result.unicodeScalars.append(scalar)
                 } else if scalar.value < 0x80 {
-                    result += "\\x" + hex(scalar.value, width: 2)
+                    result += "\\x" + Hex.padded(scalar.value, width: 2)
                 } else if scalar.value < 0x10000 {
-                    result += "\\u" + hex(scalar.value, width: 4)
+                    result += "\\u" + Hex.padded(scalar.value, width: 4)
                 } else {
-                    result += "\\U" + hex(scalar.value, width: 8)
+                    result += "\\U" + Hex.padded(scalar.value, width: 8)
                 }
             }
         }
         return result + "\""
-    }
-
-    private static func hex(_ value: UInt32, width: Int) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 
     /// Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
@@ -453,7 +448,7 @@ enum GoFormat {
             case UInt8(ascii: " "):
                 result += "+"
             default:
-                result += "%" + hex(UInt32(byte), width: 2).uppercased()
+                result += "%" + Hex.encode([byte], uppercase: true)
             }
         }
         return result

@@ -1,4 +1,5 @@
 import Logging
+import SondeAWS
 import SondeCollectors
 import SondeCore
 import SondeNet
@@ -11,20 +12,22 @@ struct InstanceIdentityTests {
     let client = HTTPClient()
 
     func withIMDS<T>(_ mode: String = "normal", _ body: (LoopbackServer) async throws -> T) async throws -> T {
-        try await LoopbackServer.with(script: fakeIMDSScript, arguments: [mode], body)
+        try await FakeIMDS.with(mode: mode, body)
     }
 
     func discover(_ endpoint: String, client: HTTPClient? = nil) async -> InstanceIdentity {
         await InstanceIdentity.discover(
-            client: client ?? self.client, endpoint: endpoint, timeoutMilliseconds: 2_000, hostname: "build-host-7", logger: Self.quiet)
+            metadata: InstanceMetadataClient(client: client ?? self.client, endpoint: endpoint, timeout: .seconds(2)),
+            hostname: "build-host-7", logger: Self.quiet)
     }
 
     /// Tokens granted, and metadata GETs that came without one.
     func stats(_ imds: LoopbackServer) async throws -> (tokens: Int, tokenless: Int) {
-        let text = try await client.send(HTTPRequest(url: imds.base + "/_fake/stats")).text
-        let numbers = text.split(separator: " ").compactMap { $0.split(separator: "=").last.flatMap { Int($0) } }
-        try #require(numbers.count == 2, "stats: \(text)")
-        return (numbers[0], numbers[1])
+        let text = try await client.send(HTTPRequest(url: imds.base + FakeIMDS.statsPath)).text
+        let counts = FakeIMDS.counts(text)
+        let tokens = try #require(counts["tokens"], "stats: \(text)")
+        let tokenless = try #require(counts["tokenless"], "stats: \(text)")
+        return (tokens, tokenless)
     }
 
     @Test("on EC2: one token, then every field read with it; never an IMDSv1 request")
@@ -35,9 +38,8 @@ struct InstanceIdentityTests {
                 instanceID: "i-0abc123def4567890", instanceType: "m7g.large", availabilityZone: "eu-west-1b", region: "eu-west-1",
                 amiID: "ami-0fedcba9876543210", hostname: "build-host-7", onEC2: true))
             #expect(identity.instance == "i-0abc123def4567890")
-            let counts = try await stats(imds)
-            #expect(counts.tokens == 1)
-            #expect(counts.tokenless == 0)
+            let stats = try await HTTPClient().send(HTTPRequest(url: imds.base + FakeIMDS.statsPath)).text
+            #expect(FakeIMDS.counts(stats) == ["tokens": 1, "tokenless": 0, "fetches": 0])
         }
     }
 
@@ -143,14 +145,15 @@ struct InstanceIdentityCollectorTests {
 
     @Test("discovers once, on the first collect, and keeps the result")
     func discoversOnce() async throws {
-        try await LoopbackServer.with(script: fakeIMDSScript, arguments: ["normal"]) { imds in
+        try await FakeIMDS.with { imds in
             let collector = InstanceIdentityCollector(
-                client: HTTPClient(), endpoint: imds.base, timeoutMilliseconds: 2_000, hostname: "h", logger: InstanceIdentityTests.quiet)
+                metadata: InstanceMetadataClient(client: HTTPClient(), endpoint: imds.base, timeout: .seconds(2)), hostname: "h",
+                logger: InstanceIdentityTests.quiet)
             #expect(collector.current == nil)
             #expect(try await Self.info(collector)["instance"] == "i-0abc123def4567890")
             #expect(try await Self.info(collector)["region"] == "eu-west-1")
-            let stats = try await HTTPClient().send(HTTPRequest(url: imds.base + "/_fake/stats")).text
-            #expect(stats == "tokens=1 tokenless=0")
+            let stats = try await HTTPClient().send(HTTPRequest(url: imds.base + FakeIMDS.statsPath)).text
+            #expect(FakeIMDS.counts(stats) == ["tokens": 1, "tokenless": 0, "fetches": 0])
         }
     }
 }

@@ -6,7 +6,7 @@ import Musl
 import Darwin
 #endif
 
-/// Float parsing for exposition values, bit-exact with `strtod` (correctly rounded).
+/// Float parsing for exposition values and StatsD packets, bit-exact with `strtod` (correctly rounded).
 ///
 /// Accepted: `[+-]?` then digits with an optional fraction (`1`, `1.`, `.5`, `1.5`) and optional
 /// exponent (`1e-3`), or `NaN` / `Inf` / `Infinity` in any case with an optional sign (`NaN` gives
@@ -15,9 +15,17 @@ import Darwin
 /// Plain numbers with at most 19 significant digits whose value is an exact integer times an exact
 /// power of ten (≤ 2^53 × 10^±22) are computed directly — a single correctly rounded IEEE operation,
 /// hence equal to `strtod`'s result (Clinger's fast path); everything else goes to `strtod`.
-enum FloatParsing {
-    @inline(__always)
-    static func parse(_ bytes: UnsafePointer<UInt8>, count: Int) -> Double? {
+public enum FloatParsing {
+    /// The number `bytes` spells, or nil.
+    @inlinable
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        guard let base = bytes.baseAddress else { return nil }
+        return parse(base.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+    }
+
+    /// The number in `bytes[0..<count]`, or nil.
+    @inlinable @inline(__always)
+    public static func parse(_ bytes: UnsafePointer<UInt8>, count: Int) -> Double? {
         var index = 0
         var negative = false
         if count > 0, bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
@@ -83,7 +91,7 @@ enum FloatParsing {
     }
 
     /// 10^k for 0 ≤ k ≤ 22, all exactly representable.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func powerOfTen(_ k: Int) -> Double {
         switch k {
         case 0: return 1
@@ -113,6 +121,7 @@ enum FloatParsing {
     }
 
     /// `nan`, `inf`, `infinity`, case-insensitive, after an optional sign.
+    @usableFromInline
     static func parseWord(_ bytes: UnsafePointer<UInt8>, from start: Int, count: Int, negative: Bool) -> Double? {
         let word = UnsafeBufferPointer(start: bytes + start, count: count - start)
         func equalsIgnoringCase(_ expected: StaticString) -> Bool {
@@ -129,6 +138,7 @@ enum FloatParsing {
     }
 
     /// `strtod` on a NUL-terminated copy; the text was validated above, so it must consume it all.
+    @usableFromInline
     static func strtodCopy(_ bytes: UnsafePointer<UInt8>, count: Int) -> Double? {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { buffer in
             guard let base = buffer.baseAddress else { return nil }
