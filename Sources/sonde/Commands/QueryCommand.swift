@@ -106,7 +106,7 @@ struct QueryCommand: ParsableCommand {
         }
         rows.sort { $0.labels.description < $1.labels.description }
         switch format {
-        case .json: Terminal.out(QueryOutput.json(rows))
+        case .json: Terminal.out(PrometheusJSON.matrix(rows))
         case .csv: QueryOutput.csv(rows).forEach(Terminal.out)
         case .table: QueryOutput.table(rows).forEach(Terminal.out)
         }
@@ -123,50 +123,16 @@ struct QueryCommand: ParsableCommand {
         let engine = PromQLEngine(source: StoreSampleSource(store: store, tier: tier))
         let value = try engine.instantQuery(expr, at: at)
         switch format {
-        case .json: Terminal.out(QueryOutput.json(value, at: at))
+        case .json: Terminal.out(PrometheusJSON.instant(value, at: at))
         case .csv: QueryOutput.csv(value, at: at).forEach(Terminal.out)
         case .table: QueryOutput.table(value, at: at).forEach(Terminal.out)
         }
     }
 }
 
-/// Renders query results in the three output formats.
+/// Renders query results as CSV and as tables; JSON is SondeRules' `PrometheusJSON`.
 enum QueryOutput {
-    typealias Row = (labels: Labels, timestamps: [Int64], values: [Double])
-
-    /// The `data` object of Prometheus' HTTP API for a range query.
-    static func json(_ rows: [Row]) -> String {
-        var out = "{\"resultType\":\"matrix\",\"result\":["
-        for (index, row) in rows.enumerated() {
-            if index > 0 { out += "," }
-            out += "{\"metric\":" + jsonLabels(row.labels) + ",\"values\":["
-            for position in row.timestamps.indices {
-                if position > 0 { out += "," }
-                out += "[" + TimestampFormat.unixSeconds(milliseconds: row.timestamps[position]) + ","
-                out += jsonString(ValueFormat.string(row.values[position])) + "]"
-            }
-            out += "]}"
-        }
-        return out + "]}"
-    }
-
-    /// The `data` object of Prometheus' HTTP API for an instant query.
-    static func json(_ value: PromQLValue, at time: Int64) -> String {
-        let stamp = TimestampFormat.unixSeconds(milliseconds: time)
-        switch value {
-        case .scalar(let number): return "{\"resultType\":\"scalar\",\"result\":[\(stamp),\(jsonString(ValueFormat.string(number)))]}"
-        case .string(let text): return "{\"resultType\":\"string\",\"result\":[\(stamp),\(jsonString(text))]}"
-        case .matrix(let series): return json(series.map { ($0.labels, $0.timestamps, $0.values) })
-        case .vector(let samples):
-            var out = "{\"resultType\":\"vector\",\"result\":["
-            for (index, sample) in sortedSamples(samples).enumerated() {
-                if index > 0 { out += "," }
-                out += "{\"metric\":" + jsonLabels(sample.labels) + ",\"value\":[" + stamp + ","
-                out += jsonString(ValueFormat.string(sample.value)) + "]}"
-            }
-            return out + "]}"
-        }
-    }
+    typealias Row = PrometheusJSON.Series
 
     static func csv(_ value: PromQLValue, at time: Int64) -> [String] {
         let stamp = TimestampFormat.unixSeconds(milliseconds: time)
@@ -198,10 +164,6 @@ enum QueryOutput {
         samples.sorted { $0.labels.description < $1.labels.description }
     }
 
-    static func jsonLabels(_ labels: Labels) -> String {
-        "{" + labels.pairs.map { jsonString($0.name) + ":" + jsonString($0.value) }.joined(separator: ",") + "}"
-    }
-
     static func csv(_ rows: [Row]) -> [String] {
         var lines = ["series,timestamp,value"]
         for row in rows {
@@ -223,24 +185,6 @@ enum QueryOutput {
         }
         if rows.isEmpty { lines.append("no series matched") }
         return lines
-    }
-
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     static func csvField(_ text: String) -> String {
