@@ -18,17 +18,19 @@ public struct AWSQueryClient: Sendable {
     public var http: HTTPClient
     public var retry: RetryPolicy
     /// For each attempt.
-    public var timeoutMilliseconds: Int64
+    public var timeout: Duration
     /// The signing clock (wall time, milliseconds); AWS refuses signatures more than 5 minutes off.
     public var now: @Sendable () -> Int64
     /// Uniform in [0, 1): the retry jitter.
     public var random: @Sendable () -> Double
+    /// Sleeps between attempts.
+    public var clock: any SondeClock
 
     public init(
         endpoint: String, service: String, region: String, version: String, credentials: any AWSCredentialsProvider, http: HTTPClient,
-        retry: RetryPolicy = RetryPolicy(), timeoutMilliseconds: Int64 = 10_000,
+        retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(10),
         now: @escaping @Sendable () -> Int64 = { SystemClock().wallMilliseconds },
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, clock: any SondeClock = SystemClock()
     ) {
         self.endpoint = endpoint
         self.signer = SigV4Signer(service: service, region: region)
@@ -36,9 +38,10 @@ public struct AWSQueryClient: Sendable {
         self.credentials = credentials
         self.http = http
         self.retry = retry
-        self.timeoutMilliseconds = timeoutMilliseconds
+        self.timeout = timeout
         self.now = now
         self.random = random
+        self.clock = clock
     }
 
     /// The URL requests go to: the endpoint, with `/` when it has no path.
@@ -60,7 +63,7 @@ public struct AWSQueryClient: Sendable {
             attempt += 1
             let keys = try await credentials.credentials()
             let signature = try signer.sign(method: "POST", url: url, headers: contentType, body: body, credentials: keys, milliseconds: now())
-            let request = HTTPRequest(method: "POST", url: url, headers: contentType + signature.headers, body: body, timeoutMilliseconds: timeoutMilliseconds)
+            let request = HTTPRequest(method: "POST", url: url, headers: contentType + signature.headers, body: body, timeoutMilliseconds: timeout.inMilliseconds)
             let failure: AWSError
             do {
                 let response = try await http.send(request)
@@ -95,7 +98,7 @@ public struct AWSQueryClient: Sendable {
                 throw failure
             }
             do {
-                try await Task.sleep(for: .milliseconds(wait))
+                try await clock.sleep(for: wait)
             } catch {
                 throw AWSError(kind: .transport, message: "\(action) at \(redactedEndpoint): cancelled while waiting to retry")
             }

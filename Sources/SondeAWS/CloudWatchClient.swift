@@ -18,11 +18,11 @@ public struct CloudWatchClient: Sendable {
     /// A client for `endpoint` (`https://monitoring.REGION.amazonaws.com`) in `region`.
     public init(
         endpoint: String, region: String, credentials: any AWSCredentialsProvider, http: HTTPClient, retry: RetryPolicy = RetryPolicy(),
-        timeoutMilliseconds: Int64 = 10_000
+        timeout: Duration = .seconds(10)
     ) {
         query = AWSQueryClient(
             endpoint: endpoint, service: "monitoring", region: region, version: Self.apiVersion, credentials: credentials, http: http, retry: retry,
-            timeoutMilliseconds: timeoutMilliseconds)
+            timeout: timeout)
     }
 
     public struct Dimension: Sendable, Equatable, Hashable {

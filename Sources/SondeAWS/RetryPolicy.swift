@@ -10,13 +10,14 @@ import SondeNet
 public struct RetryPolicy: Sendable, Equatable {
     /// Attempts in all, the first included (1 means no retry).
     public var maxAttempts: Int
-    public var baseDelayMilliseconds: Int64
-    public var maxDelayMilliseconds: Int64
+    public var baseDelay: Duration
+    public var maxDelay: Duration
 
-    public init(maxAttempts: Int = 3, baseDelayMilliseconds: Int64 = 200, maxDelayMilliseconds: Int64 = 5_000) {
+    /// Delays count in whole milliseconds.
+    public init(maxAttempts: Int = 3, baseDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(5)) {
         self.maxAttempts = max(1, maxAttempts)
-        self.baseDelayMilliseconds = max(0, baseDelayMilliseconds)
-        self.maxDelayMilliseconds = max(0, maxDelayMilliseconds)
+        self.baseDelay = max(.zero, baseDelay)
+        self.maxDelay = max(.zero, maxDelay)
     }
 
     /// No retries.
@@ -24,13 +25,14 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// The wait before attempt `attempt + 1` after attempt `attempt` (counted from 1) failed with a
     /// retryable error, or nil when no attempt is left. `random` is uniform in [0, 1).
-    public func delay(afterAttempt attempt: Int, random: Double) -> Int64? {
+    public func delay(afterAttempt attempt: Int, random: Double) -> Duration? {
         guard attempt >= 1, attempt < maxAttempts else { return nil }
         let exponent = min(attempt - 1, 30)
-        let scaled = baseDelayMilliseconds.multipliedReportingOverflow(by: Int64(1) << exponent)
-        let ceiling = scaled.overflow ? maxDelayMilliseconds : min(maxDelayMilliseconds, scaled.partialValue)
+        let maxMilliseconds = maxDelay.inMilliseconds
+        let scaled = baseDelay.inMilliseconds.multipliedReportingOverflow(by: Int64(1) << exponent)
+        let ceiling = scaled.overflow ? maxMilliseconds : min(maxMilliseconds, scaled.partialValue)
         let fraction = random.isFinite ? min(max(random, 0), 1) : 0
-        return Int64((Double(ceiling) * fraction).rounded(.down))
+        return .milliseconds(Int64((Double(ceiling) * fraction).rounded(.down)))
     }
 
     /// AWS error codes that mean "slow down" whatever the status (the SDKs' list of throttling codes).

@@ -12,14 +12,14 @@ import Testing
 struct RetryPolicyTests {
     @Test("capped exponential backoff with full jitter; no delay once the attempts are used")
     func schedule() {
-        let policy = RetryPolicy(maxAttempts: 6, baseDelayMilliseconds: 100, maxDelayMilliseconds: 1_000)
-        #expect((1...5).map { policy.delay(afterAttempt: $0, random: 0.999_999) } == [99, 199, 399, 799, 999])
-        #expect(policy.delay(afterAttempt: 3, random: 0) == 0)
-        #expect(policy.delay(afterAttempt: 3, random: 0.5) == 200)
+        let policy = RetryPolicy(maxAttempts: 6, baseDelay: .milliseconds(100), maxDelay: .milliseconds(1_000))
+        #expect((1...5).map { policy.delay(afterAttempt: $0, random: 0.999_999) } == [99, 199, 399, 799, 999].map(Duration.milliseconds))
+        #expect(policy.delay(afterAttempt: 3, random: 0) == .zero)
+        #expect(policy.delay(afterAttempt: 3, random: 0.5) == .milliseconds(200))
         #expect(policy.delay(afterAttempt: 6, random: 0.5) == nil)
         #expect(RetryPolicy.none.delay(afterAttempt: 1, random: 0.5) == nil)
         // Huge attempt numbers neither overflow nor exceed the cap.
-        #expect(RetryPolicy(maxAttempts: 1_000, baseDelayMilliseconds: 1 << 40, maxDelayMilliseconds: 20_000).delay(afterAttempt: 999, random: 0.5) == 10_000)
+        #expect(RetryPolicy(maxAttempts: 1_000, baseDelay: .milliseconds(1 << 40), maxDelay: .milliseconds(20_000)).delay(afterAttempt: 999, random: 0.5) == .milliseconds(10_000))
     }
 
     @Test("throttling and 5xx are retried; other 4xx are not; transport failures depend on the kind")

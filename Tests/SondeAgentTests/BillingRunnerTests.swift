@@ -56,7 +56,7 @@ struct BillingRunnerTests {
         try await LoopbackServer.withClosedPort { port in
             let fixture = try TemporaryStore()
             let billing = BillingCollector(
-                settings: BillingCollector.Settings(endpoint: "http://127.0.0.1:\(port)", retry: RetryPolicy(maxAttempts: 2, baseDelayMilliseconds: 10)),
+                settings: BillingCollector.Settings(endpoint: "http://127.0.0.1:\(port)", retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(10))),
                 credentials: StaticCredentialsProvider(AWSCredentials(accessKeyID: "AKID", secretAccessKey: "secret", source: "test")), now: { Self.now })
             let identity = InstanceIdentityCollector(identity: InstanceIdentity.offEC2(hostname: "test-host"))
             let clock = TestClock()

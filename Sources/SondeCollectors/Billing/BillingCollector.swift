@@ -65,7 +65,7 @@ public final class BillingCollector: Collector {
         self.now = now
         self.client = CloudWatchClient(query: AWSQueryClient(
             endpoint: settings.endpoint, service: "monitoring", region: Self.region, version: CloudWatchClient.apiVersion, credentials: credentials,
-            http: http, retry: settings.retry, timeoutMilliseconds: settings.requestTimeout.inMilliseconds, now: now))
+            http: http, retry: settings.retry, timeout: settings.requestTimeout, now: now))
     }
 
     public func collect(into batch: inout MetricBatch) async throws {

@@ -54,7 +54,7 @@ func loadCharges(_ server: MotoServer, _ credentials: AWSCredentials) async thro
     ])
 }
 
-func billingCollector(_ endpoint: String, _ credentials: AWSCredentials, perService: Bool = false, retry: RetryPolicy = RetryPolicy(maxAttempts: 3, baseDelayMilliseconds: 10, maxDelayMilliseconds: 50)) -> BillingCollector {
+func billingCollector(_ endpoint: String, _ credentials: AWSCredentials, perService: Bool = false, retry: RetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50))) -> BillingCollector {
     BillingCollector(
         settings: BillingCollector.Settings(endpoint: endpoint, perService: perService, requestTimeout: .seconds(5), retry: retry),
         credentials: StaticCredentialsProvider(credentials), now: { billingNow })
@@ -247,7 +247,7 @@ struct BillingQuirksTests {
         try await LoopbackServer.with(script: cloudWatchQuirksScript, arguments: ["throttle-then-ok"]) { server in
             var batch = MetricBatch()
             let error = try await #require(throws: AWSError.self) {
-                try await billingCollector(server.base, Self.credentials, retry: RetryPolicy(maxAttempts: 2, baseDelayMilliseconds: 10)).collect(into: &batch)
+                try await billingCollector(server.base, Self.credentials, retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(10))).collect(into: &batch)
             }
             #expect(error.message == "GetMetricData at \(server.base)/: HTTP 400: Throttling: Rate exceeded (after 2 attempts)")
             #expect(try await requests(server) == 2)
