@@ -63,7 +63,7 @@ public struct AWSQueryClient: Sendable {
             attempt += 1
             let keys = try await credentials.credentials()
             let signature = try signer.sign(method: "POST", url: url, headers: contentType, body: body, credentials: keys, milliseconds: now())
-            let request = HTTPRequest(method: "POST", url: url, headers: contentType + signature.headers, body: body, timeoutMilliseconds: timeout.inMilliseconds)
+            let request = HTTPRequest(method: "POST", url: url, headers: contentType + signature.headers, body: body, timeout: timeout)
             let failure: AWSError
             do {
                 let response = try await http.send(request)

@@ -32,7 +32,7 @@ public struct InstanceMetadataClient: Sendable {
         let seconds = min(max(lifetime.inSeconds, 1), 21_600)
         let request = HTTPRequest(
             method: "PUT", url: endpoint + "/latest/api/token", headers: [(Self.tokenTTLHeader, "\(Int64(seconds))")],
-            timeoutMilliseconds: timeout.inMilliseconds, proxy: HTTPProxy.none)
+            timeout: timeout, proxy: HTTPProxy.none)
         let token = try await send(request).trimmingASCIIWhitespace
         guard !token.isEmpty else { throw InstanceMetadataError(.emptyToken) }
         return token
@@ -43,7 +43,7 @@ public struct InstanceMetadataClient: Sendable {
     public func metadata(_ path: String, token: String) async throws(InstanceMetadataError) -> String {
         let request = HTTPRequest(
             url: endpoint + "/latest/meta-data/" + path, headers: [(Self.tokenHeader, token)],
-            timeoutMilliseconds: timeout.inMilliseconds, proxy: HTTPProxy.none)
+            timeout: timeout, proxy: HTTPProxy.none)
         return try await send(request).trimmingASCIIWhitespace
     }
 

@@ -68,8 +68,8 @@ final class CurlEasy: @unchecked Sendable {
 
     func configure(_ request: HTTPRequest, _ configuration: HTTPClient.Configuration) throws(HTTPError) {
         try checkToken(request.method, what: "method")
-        let timeout = Int(max(1, request.timeoutMilliseconds))
-        let connectTimeout = min(timeout, Int(max(1, configuration.connectTimeoutMilliseconds)))
+        let timeout = Int(max(1, request.timeout.inMilliseconds))
+        let connectTimeout = min(timeout, Int(max(1, configuration.connectTimeout.inMilliseconds)))
 
         try set(CURLOPT_ERRORBUFFER, UnsafeRawPointer(errorBuffer))
         try set(CURLOPT_NOSIGNAL, 1)

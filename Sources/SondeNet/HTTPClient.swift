@@ -41,7 +41,7 @@ public final class HTTPClient: Sendable {
         /// A response body longer than this fails with `HTTPError.Kind.tooLarge`.
         public var maxResponseBodyBytes: Int
         /// The connection phase's limit (DNS, TCP, TLS), within the request's own timeout.
-        public var connectTimeoutMilliseconds: Int64
+        public var connectTimeout: Duration
         public var proxy: HTTPProxy
         /// A PEM file of CA certificates to trust instead of the system bundle; nil for the system's.
         public var caBundlePath: String?
@@ -49,13 +49,13 @@ public final class HTTPClient: Sendable {
 
         public init(
             followRedirects: Bool = false, maxRedirects: Int = 5, maxResponseBodyBytes: Int = 16 << 20,
-            connectTimeoutMilliseconds: Int64 = 10_000, proxy: HTTPProxy = .environment, caBundlePath: String? = nil,
+            connectTimeout: Duration = .seconds(10), proxy: HTTPProxy = .environment, caBundlePath: String? = nil,
             userAgent: String = "sonde"
         ) {
             self.followRedirects = followRedirects
             self.maxRedirects = maxRedirects
             self.maxResponseBodyBytes = maxResponseBodyBytes
-            self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
+            self.connectTimeout = connectTimeout
             self.proxy = proxy
             self.caBundlePath = caBundlePath
             self.userAgent = userAgent
@@ -105,10 +105,10 @@ public final class HTTPClient: Sendable {
     ///
     /// - Returns: the timing of the lookup and the connection.
     /// - Throws: `HTTPError` (`dns`, `connect`, `timeout`…) when no connection was made.
-    public func connect(host: String, port: Int, timeoutMilliseconds: Int64, ipVersion: HTTPRequest.IPVersion = .any) async throws(HTTPError) -> HTTPTransferInfo {
+    public func connect(host: String, port: Int, timeout: Duration, ipVersion: HTTPRequest.IPVersion = .any) async throws(HTTPError) -> HTTPTransferInfo {
         var options = HTTPRequest.Options(ipVersion: ipVersion, freshConnection: true, acceptCompressed: false)
         options.connectOnly = true
-        let request = HTTPRequest(method: "GET", url: "http://\(host):\(port)/", timeoutMilliseconds: timeoutMilliseconds, proxy: HTTPProxy.none, options: options)
+        let request = HTTPRequest(method: "GET", url: "http://\(host):\(port)/", timeout: timeout, proxy: HTTPProxy.none, options: options)
         return try await send(request).info
     }
 }

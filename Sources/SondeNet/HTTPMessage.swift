@@ -4,8 +4,8 @@ public struct HTTPRequest: Sendable, Equatable {
     public var url: String
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
-    /// Whole-request timeout, connection included (values below 1 count as 1).
-    public var timeoutMilliseconds: Int64
+    /// Whole-request timeout, connection included (below a millisecond counts as one).
+    public var timeout: Duration
     /// Overrides the client's proxy setting for this request; nil uses the client's. The EC2
     /// metadata service, for one, must never be asked through a proxy.
     public var proxy: HTTPProxy?
@@ -13,20 +13,20 @@ public struct HTTPRequest: Sendable, Equatable {
     public var options: Options
 
     public init(
-        method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [], timeoutMilliseconds: Int64 = 10_000,
+        method: String = "GET", url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [], timeout: Duration = .seconds(10),
         proxy: HTTPProxy? = nil, options: Options = Options()
     ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
-        self.timeoutMilliseconds = timeoutMilliseconds
+        self.timeout = timeout
         self.proxy = proxy
         self.options = options
     }
 
     public static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
-        lhs.method == rhs.method && lhs.url == rhs.url && lhs.body == rhs.body && lhs.timeoutMilliseconds == rhs.timeoutMilliseconds && lhs.proxy == rhs.proxy
+        lhs.method == rhs.method && lhs.url == rhs.url && lhs.body == rhs.body && lhs.timeout == rhs.timeout && lhs.proxy == rhs.proxy
             && lhs.options == rhs.options
             && lhs.headers.map(\.name) == rhs.headers.map(\.name) && lhs.headers.map(\.value) == rhs.headers.map(\.value)
     }

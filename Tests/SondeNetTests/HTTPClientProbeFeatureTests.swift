@@ -109,18 +109,18 @@ struct HTTPClientProbeFeatureTests {
     @Test("connect: a listening port connects, a closed one fails with connect, a .invalid name with dns")
     func tcpConnect() async throws {
         try await withServer { server in
-            let info = try await client.connect(host: "127.0.0.1", port: server.port, timeoutMilliseconds: 2_000)
+            let info = try await client.connect(host: "127.0.0.1", port: server.port, timeout: .milliseconds(2_000))
             #expect(info.timing.connect > 0)
             #expect(info.httpVersion == nil)
         }
         try await LoopbackServer.withClosedPort { port in
             let error = await expectHTTPError { () async throws(HTTPError) in
-                try await HTTPResponse(status: 0, info: client.connect(host: "127.0.0.1", port: port, timeoutMilliseconds: 2_000))
+                try await HTTPResponse(status: 0, info: client.connect(host: "127.0.0.1", port: port, timeout: .milliseconds(2_000)))
             }
             #expect(error?.kind == .connect)
         }
         let error = await expectHTTPError { () async throws(HTTPError) in
-            try await HTTPResponse(status: 0, info: client.connect(host: "sonde-test.invalid", port: 80, timeoutMilliseconds: 5_000))
+            try await HTTPResponse(status: 0, info: client.connect(host: "sonde-test.invalid", port: 80, timeout: .milliseconds(5_000)))
         }
         #expect(error?.kind == .dns)
     }
@@ -131,7 +131,7 @@ struct HTTPClientProbeFeatureTests {
             let v4 = try await client.send(HTTPRequest(url: server.base + "/hello", options: .init(ipVersion: .v4)))
             #expect(v4.status == 200)
             let error = await expectHTTPError { () async throws(HTTPError) in
-                try await client.send(HTTPRequest(url: "http://[::1]:\(server.port)/hello", timeoutMilliseconds: 2_000, options: .init(ipVersion: .v4)))
+                try await client.send(HTTPRequest(url: "http://[::1]:\(server.port)/hello", timeout: .milliseconds(2_000), options: .init(ipVersion: .v4)))
             }
             #expect(error != nil)
         }
@@ -145,7 +145,7 @@ struct HTTPClientProbeFeatureTests {
             let statuses = await withTaskGroup(of: Int.self) { group in
                 for _ in 0..<100 {
                     group.addTask {
-                        let request = HTTPRequest(url: base + "/held?ms=1500", timeoutMilliseconds: 30_000, options: .init(freshConnection: true))
+                        let request = HTTPRequest(url: base + "/held?ms=1500", timeout: .milliseconds(30_000), options: .init(freshConnection: true))
                         return (try? await client.send(request).status) ?? -1
                     }
                 }

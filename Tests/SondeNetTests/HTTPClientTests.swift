@@ -89,7 +89,7 @@ struct HTTPClientTests {
     func timeout() async throws {
         try await withServer { server in
             let error = await expectHTTPError { () async throws(HTTPError) in
-                try await client.send(HTTPRequest(url: server.base + "/slow?ms=5000", timeoutMilliseconds: 200))
+                try await client.send(HTTPRequest(url: server.base + "/slow?ms=5000", timeout: .milliseconds(200)))
             }
             #expect(error?.kind == .timeout)
             #expect(error?.message.contains("/slow") == true)
@@ -100,7 +100,7 @@ struct HTTPClientTests {
     func closedPort() async throws {
         try await LoopbackServer.withClosedPort { port in
             let error = await expectHTTPError { () async throws(HTTPError) in
-                try await client.send(HTTPRequest(url: "http://127.0.0.1:\(port)/", timeoutMilliseconds: 2_000))
+                try await client.send(HTTPRequest(url: "http://127.0.0.1:\(port)/", timeout: .milliseconds(2_000)))
             }
             #expect(error?.kind == .connect)
             #expect(error?.url == "http://127.0.0.1:\(port)/")
@@ -110,7 +110,7 @@ struct HTTPClientTests {
     @Test("a name under .invalid fails with dns; credentials and query stay out of the error")
     func unresolvable() async {
         let error = await expectHTTPError { () async throws(HTTPError) in
-            try await client.send(HTTPRequest(url: "http://user:hunter2@sonde-test.invalid/path?token=s3cret", timeoutMilliseconds: 5_000))
+            try await client.send(HTTPRequest(url: "http://user:hunter2@sonde-test.invalid/path?token=s3cret", timeout: .milliseconds(5_000)))
         }
         #expect(error?.kind == .dns)
         #expect(error?.url == "http://sonde-test.invalid/path?…")
@@ -178,7 +178,7 @@ struct HTTPClientTests {
     func cancellation() async throws {
         try await withServer { server in
             let client = self.client
-            let request = HTTPRequest(url: server.base + "/slow?ms=10000", timeoutMilliseconds: 30_000)
+            let request = HTTPRequest(url: server.base + "/slow?ms=10000", timeout: .milliseconds(30_000))
             let task = Task { () async throws(HTTPError) -> HTTPResponse in try await client.send(request) }
             try await Task.sleep(for: .milliseconds(100))
             task.cancel()

@@ -21,7 +21,7 @@ extension ProbeCollector.Settings {
                 freshConnection: true, certificateInfo: config.url.hasPrefix("https://"))
             target = .http(HTTPRequest(
                 method: config.method, url: config.url, headers: config.headers.map { ($0.name, $0.value) }, body: Array((config.body ?? "").utf8),
-                timeoutMilliseconds: config.timeout.inMilliseconds, options: options))
+                timeout: config.timeout, options: options))
         }
         self.init(name: config.name, targetLabel: Self.withoutUserInfo(config.url), target: target, timeout: config.timeout)
         expectStatus = config.expectStatus

@@ -74,7 +74,7 @@ public final class ProbeCollector: Collector {
                 return ProbeOutcome.evaluate(
                     response, expectStatus: settings.expectStatus, mustMatch: settings.mustMatch, mustNotMatch: settings.mustNotMatch, durationSeconds: elapsed())
             case .tcp(let host, let port, let ipVersion):
-                let info = try await client.connect(host: host, port: port, timeoutMilliseconds: settings.timeout.inMilliseconds, ipVersion: ipVersion)
+                let info = try await client.connect(host: host, port: port, timeout: settings.timeout, ipVersion: ipVersion)
                 return ProbeOutcome(failure: nil, durationSeconds: elapsed(), info: info)
             }
         } catch {
