@@ -19,19 +19,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        // The PostgreSQL wire protocol (SCRAM, md5, TLS), for SondePostgres only; NIO and NIOSSL come
-        // with it, named here because the collector configures their event loop and TLS context.
-        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
-        // SHA-256 and HMAC for SigV4; already in the graph through postgres-nio, which resolves 4.x.
-        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
-        // System libraries from Debian, found through pkg-config.
+        // System libraries from Debian, found through pkg-config. TLS and crypto are the system's
+        // OpenSSL, which libcurl, libpq and CCrypto share, patched by the distribution's updates.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"]), .yum(["libpq-devel"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"]), .yum(["openssl-devel"])]),
 
         .target(name: "SondeCore"),
         .target(
@@ -55,8 +51,7 @@ let package = Package(
         .target(
             name: "SondeAWS",
             dependencies: [
-                "SondeCore", "SondeNet",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "SondeCore", "SondeNet", "CCrypto",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -67,17 +62,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The PostgreSQL collector in its own target, so SwiftNIO, NIOSSL and postgres-nio stay out
-        // of the other collectors' build and tests.
+        // The PostgreSQL collector in its own target, so libpq stays out of the other collectors'
+        // build and tests.
         .target(
             name: "SondePostgres",
             dependencies: [
-                "SondeCore", "SondeCollectors",
+                "SondeCore", "SondeCollectors", "CPQ", "CCrypto",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // The expression language (parser and evaluator over the store), recording and alerting rules.

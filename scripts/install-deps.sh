@@ -4,7 +4,8 @@
 # `--test` adds what only the tests need; `--bench` what only the side-by-side benchmarks need.
 set -euo pipefail
 
-packages=(pkg-config zlib1g-dev libcurl4-openssl-dev libsystemd-dev)
+# libpq-dev and libssl-dev: PostgreSQL through libpq, SHA-256 and HMAC through the system's OpenSSL.
+packages=(pkg-config zlib1g-dev libcurl4-openssl-dev libsystemd-dev libpq-dev libssl-dev)
 for option in "$@"; do
   case "$option" in
     # openssl makes the TLS tests' certificates; the Gunicorn log tests run a real Gunicorn and

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # How long one scrape of everything takes against a local PostgreSQL 15 (Debian's): a throwaway
 # cluster on a free port with pgbench's tables and pg_stat_statements, the agent scraping it every
-# second for SECONDS, then the stored sonde_postgres_scrape_duration_seconds summarised.
+# second for SECONDS, then its peak RSS and the stored sonde_postgres_scrape_duration_seconds
+# summarised.
 #
 # Usage: Benchmarks/postgres/scrape-time.sh [SONDE_BIN] [SECONDS]   (defaults: .build/release/sonde 60)
 # Runs PostgreSQL as user postgres when started as root.
@@ -44,6 +45,7 @@ YAML
 "$SONDE" run --config "$WORK/agent/sonde.yaml" --data-dir "$WORK/agent/data" 2>"$WORK/agent/log" &
 AGENT=$!
 sleep "$SECONDS_RUN"
+echo "agent peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$AGENT/status)"
 kill -TERM $AGENT; wait $AGENT || true
 "$SONDE" query --data-dir "$WORK/agent/data" 'sonde_postgres_scrape_duration_seconds' --start now-1h --format csv | python3 -c '
 import sys

@@ -1,4 +1,3 @@
-import Crypto
 import SondeCore
 
 /// AWS Signature Version 4 for requests signed in headers (not presigned URLs), for services other
@@ -71,12 +70,12 @@ public struct SigV4Signer: Sendable {
             Self.canonicalQuery(parts.query),
             merged.map { "\($0.0):\($0.1)\n" }.joined(),
             signedHeaders,
-            Hex.encode(SHA256.hash(data: body)),
+            Hex.encode(SHA256.hash(body)),
         ].joined(separator: "\n")
         let scope = "\(dateStamp)/\(region)/\(service)/aws4_request"
-        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, Hex.encode(SHA256.hash(data: Array(canonicalRequest.utf8)))].joined(separator: "\n")
+        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, Hex.encode(SHA256.hash(Array(canonicalRequest.utf8)))].joined(separator: "\n")
         let key = Self.signingKey(secret: credentials.secretAccessKey.value, dateStamp: dateStamp, region: region, service: service)
-        let signature = Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        let signature = Hex.encode(SHA256.hmac(key: key, data: Array(stringToSign.utf8)))
         var added: [(name: String, value: String)] = [
             ("Authorization", "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"),
             ("X-Amz-Date", amzDate),
@@ -86,10 +85,10 @@ public struct SigV4Signer: Sendable {
     }
 
     /// `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
-    public static func signingKey(secret: String, dateStamp: String, region: String, service: String) -> SymmetricKey {
-        var key = SymmetricKey(data: Array(("AWS4" + secret).utf8))
+    public static func signingKey(secret: String, dateStamp: String, region: String, service: String) -> [UInt8] {
+        var key = Array(("AWS4" + secret).utf8)
         for part in [dateStamp, region, service, "aws4_request"] {
-            key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
+            key = SHA256.hmac(key: key, data: Array(part.utf8))
         }
         return key
     }

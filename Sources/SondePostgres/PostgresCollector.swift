@@ -1,13 +1,10 @@
 import Logging
-import NIOCore
-import NIOPosix
-import NIOSSL
-import PostgresNIO
 import SondeCollectors
 import SondeCore
 
-/// Scrapes one PostgreSQL server over one long-lived connection (`application_name=sonde`, the
-/// configured `statement_timeout` on its session), re-established with backoff when it breaks.
+/// Scrapes one PostgreSQL server over one long-lived libpq connection (`application_name` sonde
+/// unless the DSN names one, the configured `statement_timeout` on its session unless `options`
+/// sets one), re-established with backoff when it breaks.
 ///
 /// A server that is down or refuses gives `postgres_up 0` and one log line per change of state;
 /// a query that fails (a view missing on this version, a permission) is counted in
@@ -40,10 +37,10 @@ public final class PostgresCollector: Collector {
     public let settings: Settings
     private let session: PostgresSession
 
-    public init(settings: Settings, logger: Logger) {
+    public init(settings: Settings, clock: any SondeClock = SystemClock(), logger: Logger) {
         self.settings = settings
         self.name = "postgres:" + settings.name
-        self.session = PostgresSession(settings: settings, logger: logger)
+        self.session = PostgresSession(settings: settings, clock: clock, logger: logger)
     }
 
     public func collect(into batch: inout MetricBatch) async throws {
@@ -55,14 +52,15 @@ public final class PostgresCollector: Collector {
     public func shutdown() async { await session.close() }
 }
 
-/// The connection and its state, one scrape at a time.
+/// The connection and its state, one scrape at a time. The actor runs on the task's executor,
+/// which the scheduler makes the collector's own thread, so libpq's blocking connect blocks only it.
 actor PostgresSession {
     private let settings: PostgresCollector.Settings
+    private let clock: any SondeClock
     private let logger: Logger
     private var connection: PostgresConnection?
-    private var connectionID = 0
-    /// While down: when to try connecting again, and how long to wait after that.
-    private var retryAt: ContinuousClock.Instant?
+    /// While down: when to try connecting again (monotonic), and how long to wait after that.
+    private var retryAt: Duration?
     private var backoff: Duration = .seconds(1)
     private var lastFailure: String?
     private var wasUp: Bool?
@@ -70,20 +68,21 @@ actor PostgresSession {
     private var connectFailures = 0
     private var queryErrors: [String: Int] = [:]
 
-    init(settings: PostgresCollector.Settings, logger: Logger) {
+    init(settings: PostgresCollector.Settings, clock: any SondeClock, logger: Logger) {
         self.settings = settings
+        self.clock = clock
         self.logger = logger
     }
 
     func scrape() async -> MetricBatch {
         var sink = PostgresMetricSink(server: settings.name)
-        let started = ContinuousClock.now
-        let up = await scrapeConnected(into: &sink)
+        let started = clock.monotonic
+        let up = scrapeConnected(into: &sink)
         // A run the scheduler abandoned (it overran its timeout) is not news about the server: its
         // samples are dropped, and the next run decides whether the server is up.
         if Task.isCancelled { return sink.batch }
         sink.add("postgres_up", up ? 1 : 0)
-        sink.add("sonde_postgres_scrape_duration_seconds", seconds(ContinuousClock.now - started))
+        sink.add("sonde_postgres_scrape_duration_seconds", (clock.monotonic - started).inSeconds)
         sink.add("sonde_postgres_connects_total", Double(connects))
         sink.add("sonde_postgres_connect_failures_total", Double(connectFailures))
         for (query, count) in queryErrors.sorted(by: { $0.key < $1.key }) {
@@ -102,17 +101,16 @@ actor PostgresSession {
         return sink.batch
     }
 
-    func close() async {
-        if let connection { try? await connection.close() }
-        connection = nil
+    func close() {
+        connection = nil  // PQfinish, which tells the server goodbye
     }
 
-    private func scrapeConnected(into sink: inout PostgresMetricSink) async -> Bool {
-        guard let connection = await connected() else { return false }
-        do {
-            let serverRows = try await rows(connection, PostgresQueries.server)
+    private func scrapeConnected(into sink: inout PostgresMetricSink) -> Bool {
+        guard let connection = connected() else { return false }
+        do throws(PostgresConnection.Failure) {
+            let serverRows = try connection.query(PostgresQueries.server, deadline: queryDeadline)
             guard let server = serverRows.first, let versionNumber = server.number(1) else {
-                throw SondeError(.unsupported, "the server did not report its version")
+                throw PostgresConnection.Failure(isServerError: false, description: "the server did not report its version")
             }
             let facts = PostgresServerFacts(
                 versionNumber: Int(versionNumber), inRecovery: server.number(4) == 1, statementsSchema: server.text(5))
@@ -122,31 +120,33 @@ actor PostgresSession {
             sink.add("postgres_max_connections", server.number(3))
             sink.add("postgres_in_recovery", server.number(4))
             for query in PostgresQueries.queries(for: facts, topTables: settings.topTables, topStatements: settings.topStatements) {
-                do {
-                    query.emit(try await rows(connection, query.sql), &sink)
-                } catch where Self.isServerError(error) {
+                do throws(PostgresConnection.Failure) {
+                    query.emit(try connection.query(query.sql, deadline: queryDeadline), &sink)
+                } catch where error.isServerError {
                     // This query only (a missing view, a permission): the rest of the scrape stands.
                     queryErrors[query.name, default: 0] += 1
-                    logger.debug("postgres query failed", metadata: ["postgres.server": "\(settings.name)", "query": "\(query.name)", "error": "\(String(reflecting: error))"])
+                    logger.debug("postgres query failed", metadata: ["postgres.server": "\(settings.name)", "query": "\(query.name)", "error": "\(error)"])
                 }
             }
             return true
         } catch {
-            lastFailure = Self.describe(error)
-            await dropConnection(backingOff: !Task.isCancelled)
+            lastFailure = error.description
+            dropConnection(backingOff: !Task.isCancelled)
             return false
         }
     }
 
+    /// The server ends a statement at statement_timeout; a second more covers a silent network.
+    private var queryDeadline: Duration { settings.statementTimeout + .seconds(1) }
+
     /// The open connection, or a new one when the backoff allows; nil while down.
-    private func connected() async -> PostgresConnection? {
-        if let connection, !connection.isClosed { return connection }
+    private func connected() -> PostgresConnection? {
+        if let connection, !connection.isBroken { return connection }
         connection = nil
-        if let retryAt, ContinuousClock.now < retryAt { return nil }
-        do {
-            connectionID += 1
-            let opened = try await PostgresConnection.connect(
-                configuration: try configuration(), id: connectionID, logger: quietLogger)
+        if let retryAt, clock.monotonic < retryAt { return nil }
+        do throws(PostgresConnection.Failure) {
+            let opened = try PostgresConnection.connect(
+                dsn: settings.dsn, password: settings.password, statementTimeout: settings.statementTimeout)
             connection = opened
             connects += 1
             backoff = .seconds(1)
@@ -156,93 +156,17 @@ actor PostgresSession {
             // Cancelled by the scheduler's timeout: not a failure of the server; try again next run.
             if Task.isCancelled { return nil }
             connectFailures += 1
-            lastFailure = Self.describe(error)
-            retryAt = ContinuousClock.now + backoff
+            lastFailure = error.description
+            retryAt = clock.monotonic + backoff
             backoff = min(backoff * 2, .seconds(60))
             return nil
         }
     }
 
-    private func dropConnection(backingOff: Bool) async {
-        if let connection { try? await connection.close() }
+    private func dropConnection(backingOff: Bool) {
         connection = nil
         guard backingOff else { return }
-        retryAt = ContinuousClock.now + backoff
+        retryAt = clock.monotonic + backoff
         backoff = min(backoff * 2, .seconds(60))
-    }
-
-    private func rows(_ connection: PostgresConnection, _ sql: String) async throws -> [PostgresResultRow] {
-        var result: [PostgresResultRow] = []
-        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: quietLogger) {
-            var values: [PostgresResultRow.Value] = []
-            for cell in row {
-                if cell.dataType == .float8 {
-                    values.append(.number(try cell.decode(Double?.self)))
-                } else {
-                    values.append(.text(try cell.decode(String?.self)))
-                }
-            }
-            result.append(PostgresResultRow(values))
-        }
-        return result
-    }
-
-    /// PostgresNIO logs every query at debug and connection trouble at its own levels; the
-    /// collector reports state changes itself.
-    private var quietLogger: Logger {
-        var quiet = logger
-        quiet.logLevel = .critical
-        return quiet
-    }
-
-    private func configuration() throws -> PostgresConnection.Configuration {
-        let dsn = settings.dsn
-        var configuration = PostgresConnection.Configuration(
-            host: dsn.host, port: dsn.port, username: dsn.user, password: settings.password ?? dsn.password,
-            database: dsn.database, tls: try Self.tls(dsn))
-        configuration.options.connectTimeout = .seconds(Int64(dsn.connectTimeoutSeconds ?? 5))
-        configuration.options.additionalStartupParameters = [
-            ("application_name", "sonde"),
-            ("statement_timeout", String(settings.statementTimeout.inMilliseconds)),
-        ]
-        return configuration
-    }
-
-    /// libpq's sslmode on NIOSSL: `require` encrypts without checking the certificate, `verify-ca`
-    /// checks the chain, `verify-full` the chain and the host name.
-    static func tls(_ dsn: PostgresDSN) throws -> PostgresConnection.Configuration.TLS {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        switch dsn.sslMode {
-        case .disable:
-            return .disable
-        case .allow, .prefer, .require:
-            tls.certificateVerification = .none
-        case .verifyCA:
-            tls.certificateVerification = .noHostnameVerification
-        case .verifyFull:
-            tls.certificateVerification = .fullVerification
-        }
-        if let root = dsn.sslRootCert { tls.trustRoots = .file(root) }
-        let context = try NIOSSLContext(configuration: tls)
-        return dsn.sslMode == .allow || dsn.sslMode == .prefer ? .prefer(context) : .require(context)
-    }
-
-    /// An error the server sent about one statement (as opposed to a broken connection).
-    static func isServerError(_ error: any Error) -> Bool {
-        guard let psql = error as? PSQLError else { return false }
-        return psql.code == .server
-    }
-
-    static func describe(_ error: any Error) -> String {
-        if let psql = error as? PSQLError {
-            if let message = psql.serverInfo?[.message] { return message }
-            if let underlying = psql.underlying { return "\(psql.code): \(underlying)" }
-            return "\(psql.code)"
-        }
-        return "\(error)"
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

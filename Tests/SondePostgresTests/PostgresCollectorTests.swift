@@ -208,8 +208,36 @@ struct PostgresQueriesTests {
         #expect(!full.redacted.contains("p/ss") && !full.redacted.contains("p%2Fss"))
         let short = try PostgresDSN("postgres://sonde@[::1]")
         #expect(short.host == "::1" && short.port == 5432 && short.database == "sonde" && short.sslMode == .prefer)
-        for bad in ["mysql://a@b", "postgres://host/db", "postgres://a@:5432", "postgres://a@h:99999", "postgres://a@h?sslmode=maybe",
+        // libpq's defaults fill what a DSN leaves out (the OS user, the Unix socket), as in psql.
+        let defaults = try PostgresDSN("postgres://db.internal/app")
+        #expect(defaults.user == nil && defaults.host == "db.internal" && defaults.database == "app")
+        let socket = try PostgresDSN("postgres://a@:5433")
+        #expect(socket.host == nil && socket.port == 5433 && socket.database == "a")
+        for bad in ["mysql://a@b", "postgres://a@h:99999", "postgres://a@h?sslmode=maybe",
                     "postgres://a@h?ssl=1", "postgres://a@[::1", "postgres://a%zz@h"] {
+            #expect(throws: PostgresDSN.Invalid.self, "\(bad)") { try PostgresDSN(bad) }
+        }
+    }
+
+    @Test("DSN in libpq's other forms: keyword/value with quotes, several hosts, socket directories, service; libpq's refusals")
+    func dsnForms() throws {
+        let keywords = try PostgresDSN(#"host=db.internal port=6432 user=sonde password='it\'s \\ q' dbname = app sslmode=verify-ca"#)
+        #expect(keywords.host == "db.internal" && keywords.port == 6432 && keywords.user == "sonde" && keywords.database == "app")
+        #expect(keywords.sslMode == .verifyCA && keywords.password == #"it's \ q"#)
+        let quoted = try PostgresDSN(#"password='a b\'c' user=x"#)
+        #expect(quoted.password == "a b'c" && !quoted.redacted.contains("a b") && quoted.redacted.contains("user=x"))
+        let several = try PostgresDSN("postgresql://sonde@db1:5433,[::1]:5434,db3/app?target_session_attrs=read-write")
+        #expect(several.hosts == ["db1", "::1", "db3"] && several.port == 5433 && several.value("port") == "5433,5434,")
+        let socket = try PostgresDSN("postgresql://%2Fvar%2Frun%2Fpostgresql/app")
+        #expect(socket.host == "/var/run/postgresql" && socket.database == "app")
+        let query = try PostgresDSN("postgres:///app?host=/tmp&user=sonde&ssl=true&options=-c%20statement_timeout%3D2s")
+        #expect(query.host == "/tmp" && query.sslMode == .require && query.value("options") == "-c statement_timeout=2s")
+        let service = try PostgresDSN("service=monitoring")
+        #expect(service.service == "monitoring" && service.host == nil && service.user == nil)
+        #expect(try PostgresDSN("postgres://h/db?sslrootcert=system").sslMode == .verifyFull)
+        for bad in ["host=h sslmod=require", "host=h port=1,2", "host=a,b port=1,2,3", "postgres://h/db?sslrootcert=system&sslmode=require",
+                    "host='unterminated", "host", "postgres://h/db?options=-c a=b", "postgres://h/db?connect_timeout=soon",
+                    "postgres://h/db?target_session_attrs=master", "just words"] {
             #expect(throws: PostgresDSN.Invalid.self, "\(bad)") { try PostgresDSN(bad) }
         }
     }

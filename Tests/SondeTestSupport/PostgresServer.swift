@@ -7,8 +7,9 @@ import Glibc
 /// server command runs as the `postgres` user (`runuser`).
 ///
 /// Roles: `postgres` (superuser, trust over the socket for setup), `sonde` (pg_monitor, SCRAM
-/// password `sonde-pass`), `md5user` (pg_monitor, md5 password `md5-pass`). Database `app` with
-/// pg_stat_statements.
+/// password `sonde-pass`), `md5user` (pg_monitor, md5 password `md5-pass`), and with `tls`
+/// `certuser` (pg_monitor, no password: a client certificate, `clientCertificatePath` and
+/// `clientKeyPath`). Database `app` with pg_stat_statements.
 public final class PostgresServer {
     public static let binaries = "/usr/lib/postgresql/15/bin"
     public let directory: String
@@ -41,15 +42,25 @@ public final class PostgresServer {
                 "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", data + "/server.key", "-out", data + "/server.crt",
                 "-days", "2", "-subj", "/CN=sonde-test-postgres", "-addext", "subjectAltName=IP:127.0.0.1",
             ]), "openssl")
-            settings += "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
+            // The client's certificate is self-signed and its own CA, the one the server trusts.
+            // It is made as the test's user: libpq wants the key to be the connecting user's, 0600.
+            try check(TestFiles.run([
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", directory + "/client.key", "-out",
+                directory + "/client.crt", "-days", "2", "-subj", "/CN=certuser",
+            ]), "openssl (client)")
+            chmod(directory + "/client.key", 0o600)
+            settings += "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\nssl_ca_file = '\(directory)/client.crt'\n"
         }
         TestFiles.append(data + "/postgresql.conf", settings)
         let hba = String(decoding: TestFiles.read(data + "/pg_hba.conf"), as: UTF8.self)
-        // md5user authenticates with md5; everyone else over TCP with SCRAM (initdb's lines).
-        try writeAsServerUser(data + "/pg_hba.conf", "host all md5user 127.0.0.1/32 md5\n" + hba)
+        // md5user authenticates with md5, certuser with its certificate; everyone else over TCP with
+        // SCRAM (initdb's lines).
+        let certificateLine = tls ? "hostssl all certuser 127.0.0.1/32 cert\n" : ""
+        try writeAsServerUser(data + "/pg_hba.conf", "host all md5user 127.0.0.1/32 md5\n" + certificateLine + hba)
         try start()
         try sql("CREATE ROLE sonde LOGIN PASSWORD 'sonde-pass' IN ROLE pg_monitor")
         try sql("SET password_encryption = 'md5'; CREATE ROLE md5user LOGIN PASSWORD 'md5-pass' IN ROLE pg_monitor")
+        if tls { try sql("CREATE ROLE certuser LOGIN IN ROLE pg_monitor") }
         try sql("CREATE DATABASE app")
         try sql("CREATE EXTENSION pg_stat_statements;", database: "app")
     }
@@ -68,6 +79,9 @@ public final class PostgresServer {
 
     /// The server's certificate (with `tls: true`).
     public var certificatePath: String { data + "/server.crt" }
+    /// certuser's certificate and key (with `tls: true`).
+    public var clientCertificatePath: String { directory + "/client.crt" }
+    public var clientKeyPath: String { directory + "/client.key" }
 
     public func start() throws {
         try check(asServerUser([Self.binaries + "/pg_ctl", "-D", data, "-l", directory + "/server.log", "-w", "-t", "30", "start"]), "pg_ctl start")

@@ -1,7 +1,9 @@
-// Fuzzes the small command-line / API value parsers on the same input: `TimeExpression.parse`,
-// `DurationParser.parse`, `ByteSize.parse` and `EpochSeconds.milliseconds`. Invariants besides
-// "does not trap": durations are non-negative and survive `DurationParser.format` → `parse`;
-// sizes are non-negative (`ByteSize` documents negative sizes as errors) and `format` does not trap.
+// Fuzzes the small value parsers on the same input: `TimeExpression.parse`, `DurationParser.parse`,
+// `ByteSize.parse`, `EpochSeconds.milliseconds` and `PostgresDSN` (a config value libpq later reads).
+// Invariants besides "does not trap": durations are non-negative and survive
+// `DurationParser.format` → `parse`; sizes are non-negative (`ByteSize` documents negative sizes as
+// errors) and `format` does not trap; a DSN's redacted form parses back to the same keywords, with
+// `<redacted>` for every password.
 import FuzzDriver
 import FuzzSupport
 import SondeCore
@@ -26,6 +28,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if let bytes = try? ByteSize.parse(source) {
         check(bytes >= 0, "negative size \(bytes) from \(source.debugDescription)")
         _ = ByteSize.format(bytes)
+    }
+
+    if let dsn = try? PostgresDSN(source) {
+        let redacted = dsn.redacted
+        let expected = dsn.parameters.map { "\($0.key)=\($0.key == "password" ? "<redacted>" : $0.value)" }
+        let reparsed = (try? PostgresDSN(redacted))?.parameters.map { "\($0.key)=\($0.value)" }
+        check(reparsed == expected, "redacted \(redacted.debugDescription) of \(source.debugDescription) parses to \(String(describing: reparsed))")
     }
 
     _ = withExactCopy(UnsafeBufferPointer(start: data, count: size)) { EpochSeconds.milliseconds($0) }

@@ -70,7 +70,7 @@ extension SondeConfig {
         line(1, "postgres:\(collectors.postgres.isEmpty ? " []" : "")")
         for server in collectors.postgres {
             line(2, "- name: \(quote(server.name))")
-            line(3, "dsn: \(quote(Self.redactingUserInfo(server.dsn)))")
+            line(3, "dsn: \(quote(server.parsedDSN.redacted))")
             if server.password != nil { line(3, "password: <redacted>") }
             line(3, "interval: \(duration(server.interval))")
             line(3, "statement_timeout: \(duration(server.statementTimeout))")

@@ -1,0 +1,3 @@
+#pragma once
+// libpq, PostgreSQL's client library: DSNs, .pgpass, service files, TLS and authentication as psql.
+#include <libpq-fe.h>
