@@ -1,4 +1,13 @@
+// JSONEncoder and Data only: FoundationEssentials has them without full Foundation and its ICU
+// data, which would add megabytes to the agent's resident memory.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import SondeCore
 
 /// The alert states of every rule, saved in the data directory after each evaluation round so a
