@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "SondeAWS", targets: ["SondeAWS"]),
         .library(name: "SondeCollectors", targets: ["SondeCollectors"]),
         .library(name: "SondeRules", targets: ["SondeRules"]),
+        .library(name: "SondeNotify", targets: ["SondeNotify"]),
         .library(name: "SondePostgres", targets: ["SondePostgres"]),
     ],
     dependencies: [
@@ -73,6 +74,15 @@ let package = Package(
         ),
         // The expression language (parser and evaluator over the store), recording and alerting rules.
         .target(name: "SondeRules", dependencies: ["SondeCore", "SondeStore"]),
+        // Alertmanager's configuration and behaviour: routes, grouping, inhibition, silences, the
+        // notification log, receivers (webhook, Slack, SNS) and the durable outbox.
+        .target(
+            name: "SondeNotify",
+            dependencies: [
+                "SondeCore", "SondeNet", "SondeAWS", "SondeRules",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "SondeAgent",
             dependencies: [
@@ -111,6 +121,7 @@ let package = Package(
         .testTarget(name: "SondePostgresTests", dependencies: ["SondePostgres", "SondeCollectors", "SondeCore", "SondeTestSupport"]),
         .testTarget(name: "SondeAWSTests", dependencies: ["SondeAWS", "SondeCore", "SondeNet", "SondeTestSupport"]),
         .testTarget(name: "SondeNetTests", dependencies: ["SondeNet", "SondeCore", "SondeTestSupport"]),
+        .testTarget(name: "SondeNotifyTests", dependencies: ["SondeNotify", "SondeCore", "SondeTestSupport"]),
         .testTarget(
             name: "SondeRulesTests", dependencies: ["SondeRules", "SondeCore", "SondeStore", "SondeTestSupport"],
             // promtool test files with their recorded outcomes (scripts/promtool-corpus.sh).

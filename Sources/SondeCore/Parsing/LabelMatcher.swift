@@ -22,13 +22,15 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
 
     /// A matcher; for the regex operators `value` is compiled now, and an invalid pattern throws a
     /// `SondeError` with code `.invalidArgument` naming the pattern and the engine's complaint.
-    public init(name: String, op: Operator, value: String) throws(SondeError) {
+    /// - Parameter dotMatchesNewlines: Prometheus' `.` matches `\n`; Alertmanager's does not.
+    public init(name: String, op: Operator, value: String, dotMatchesNewlines: Bool = true) throws(SondeError) {
         self.name = name
         self.op = op
         self.value = value
         switch op {
         case .equal, .notEqual: pattern = nil
-        case .regexMatch, .regexNoMatch: pattern = try RegexPattern(value, anchoring: .wholeText, dotMatchesNewlines: true)
+        case .regexMatch, .regexNoMatch:
+            pattern = try RegexPattern(value, anchoring: .wholeText, dotMatchesNewlines: dotMatchesNewlines)
         }
     }
 
