@@ -44,7 +44,7 @@ public final class MotoServer {
             let child = ChildProcess(["sh", "-c", command], output: logPath)
             // Ready when it accepts a connection; moto needs a second or two to import.
             for _ in 0..<300 {
-                if Self.accepts(port: port) {
+                if TestNetwork.accepts(port: port) {
                     self.port = port
                     self.process = child
                     return
@@ -61,18 +61,5 @@ public final class MotoServer {
     public func stop() {
         process.stop()
         TestFiles.removeTree(directory)
-    }
-
-    private static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 }

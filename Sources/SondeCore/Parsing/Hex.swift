@@ -25,7 +25,7 @@ public enum Hex {
     }
 
     /// `value` in lowercase hex, zero-padded to at least `width` digits: `(0x1f, 4)` → `001f`.
-    public static func padded(_ value: UInt32, width: Int) -> String {
+    public static func padded<Value: BinaryInteger>(_ value: Value, width: Int) -> String {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }

@@ -11,7 +11,7 @@ import SondeCore
 /// exponent from 1e+06 and below 1e-04 (`0.5`, `1e+06`, `123456.7`, `+Inf`, `NaN`); explicit
 /// precisions (`%.4g`, `%.2f`, `%e`) go through C's `snprintf`, which rounds exactly as Go does
 /// (correctly, ties to even) and strips `%g`'s trailing zeros the same way.
-enum GoFormat {
+public enum GoFormat {
     // MARK: - Values
 
     /// `fmt.Fprint` of one value, as `text/template` prints an action's result.
@@ -378,7 +378,7 @@ enum GoFormat {
     // MARK: - Strings
 
     /// strconv.Quote: printable characters as they are, the rest escaped.
-    static func quote(_ text: String) -> String {
+    public static func quote(_ text: String) -> String {
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
