@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "sonde",
             dependencies: [
-                "SondeCore", "SondeStore", "SondeCollectors", "SondeRules", "SondeAgent",
+                "SondeCore", "SondeStore", "SondeCollectors", "SondeRules", "SondeNotify", "SondeAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -14,7 +14,7 @@ struct SondeCommand: AsyncParsableCommand {
               sonde query 'node_load1' --start now-1h       raw samples of the last hour
               sonde store stats                          what the store holds, per tier
             """,
-        subcommands: [RunCommand.self, CheckCommand.self, ImportCommand.self, LogsCommand.self, QueryCommand.self, RulesCommand.self, StoreCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, ImportCommand.self, LogsCommand.self, QueryCommand.self, RulesCommand.self, SilenceCommand.self, StoreCommand.self]
     )
 }
 
