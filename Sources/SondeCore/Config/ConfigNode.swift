@@ -206,9 +206,13 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
-/// Reads a configuration-sized text file (configuration, rule files): at most 16 MiB.
+/// Reads a configuration-sized file (configuration, rule files, time zone data): at most 16 MiB.
 public enum TextFile {
     public static func read(_ path: String) throws(SondeError) -> String {
+        String(decoding: try readBytes(path), as: UTF8.self)
+    }
+
+    public static func readBytes(_ path: String) throws(SondeError) -> [UInt8] {
         guard let file = fopen(path, "rb") else { throw SondeError(.io, "\(String(cString: strerror(errno)))") }
         defer { fclose(file) }
         var bytes: [UInt8] = []
@@ -219,6 +223,6 @@ public enum TextFile {
             bytes.append(contentsOf: buffer[0..<count])
             if bytes.count > 16 << 20 { throw SondeError(.limit, "larger than 16 MiB") }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 }

@@ -475,10 +475,20 @@ struct AlertmanagerConfigReader {
             }
             return day
         }
-        interval.daysOfMonth = try ranges(keys["days_of_month"], what: "day of month") { (text) throws(RecurringTimeInterval.RangeError) in
-            guard let day = Int(text) else { throw .init(message: "\(text) is not a valid day of the month") }
-            guard (1...31).contains(abs(day)) else { throw .init(message: "\(day) is not a valid day of the month: out of range") }
-            return day
+        for item in try keys["days_of_month"]?.list() ?? [] {
+            do {
+                interval.daysOfMonth.append(try RecurringTimeInterval.dayRange(try item.text()) { (text) throws(RecurringTimeInterval.RangeError) in
+                    guard let day = Int(text) else { throw .init(message: "\(text) is not a valid day of the month") }
+                    guard (1...31).contains(abs(day)) else { throw .init(message: "\(day) is not a valid day of the month: out of range") }
+                    return day
+                })
+            } catch let error as ParseError {
+                throw error
+            } catch let error as RecurringTimeInterval.RangeError {
+                throw item.error(error.message)
+            } catch {
+                throw item.error("\(error)")
+            }
         }
         interval.months = try ranges(keys["months"], what: "month") { (text) throws(RecurringTimeInterval.RangeError) in
             if let index = RecurringTimeInterval.monthNames.firstIndex(of: text.lowercased()) { return index + 1 }
@@ -492,10 +502,15 @@ struct AlertmanagerConfigReader {
         if let value = keys["location"] {
             let name = try value.text()
             if name != "UTC", name != "Local" {
-                let path = RecurringTimeInterval.zoneInfoDirectory + "/" + name
-                guard !name.hasPrefix("/"), !name.contains(".."), access(path, R_OK) == 0 else { throw value.error("unknown time zone \(name)") }
+                guard !name.hasPrefix("/"), !name.contains("..") else { throw value.error("unknown time zone \(name)") }
+                do {
+                    interval.zone = try TimeZoneTable(name: name, directory: RecurringTimeInterval.zoneInfoDirectory)
+                } catch {
+                    throw value.error(error.message)
+                }
+            } else if name == "Local" {
+                interval.zone = try? TimeZoneTable(name: "localtime", directory: "/etc")
             }
-            interval.location = name == "UTC" ? nil : name
         }
         return interval
     }

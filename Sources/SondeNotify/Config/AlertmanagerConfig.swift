@@ -140,6 +140,14 @@ public struct AlertmanagerConfig: Sendable, Equatable {
         public var minVersion: String?
     }
 
+    /// Whether a route with these time intervals is muted at `now` (milliseconds): inside one of its
+    /// mute intervals, or outside all of its active ones when it has some.
+    public func isMuted(muteTimeIntervals: [String], activeTimeIntervals: [String], at now: Int64) -> Bool {
+        func inside(_ name: String) -> Bool { timeIntervals[name]?.contains { $0.contains(now) } ?? false }
+        if muteTimeIntervals.contains(where: inside) { return true }
+        return !activeTimeIntervals.isEmpty && !activeTimeIntervals.contains(where: inside)
+    }
+
     /// The receiver named `name`.
     public func receiver(named name: String) -> Receiver? { receivers.first { $0.name == name } }
 }

@@ -15,6 +15,8 @@ public struct AggregationGroups: Sendable {
         public var receiver: String
         public var groupLabels: Labels
         public var repeatInterval: Duration
+        public var muteTimeIntervals: [String]
+        public var activeTimeIntervals: [String]
         /// Every alert of the group, firing and resolved, in arrival order.
         public var alerts: [NotifyAlert]
     }
@@ -73,7 +75,8 @@ public struct AggregationGroups: Sendable {
             groups[key] = group
             flushes.append(Flush(
                 groupKey: key, routePath: group.node.path, receiver: group.node.route.receiver, groupLabels: group.labels,
-                repeatInterval: group.node.route.repeatInterval, alerts: group.order.compactMap { group.alerts[$0] }))
+                repeatInterval: group.node.route.repeatInterval, muteTimeIntervals: group.node.route.muteTimeIntervals,
+                activeTimeIntervals: group.node.route.activeTimeIntervals, alerts: group.order.compactMap { group.alerts[$0] }))
         }
         return flushes
     }

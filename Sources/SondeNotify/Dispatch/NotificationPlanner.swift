@@ -42,6 +42,8 @@ public struct NotificationPlanner: Sendable {
     /// them to the durable outbox at once, which from then on owns their delivery.
     public func plan(_ flush: AggregationGroups.Flush, alerts: [NotifyAlert], log: inout NotificationLog, now: Int64) -> [Planned] {
         guard let receiver = config.receiver(named: flush.receiver) else { return [] }
+        // A muted route says nothing and leaves the log as it is: what it missed is news later.
+        if config.isMuted(muteTimeIntervals: flush.muteTimeIntervals, activeTimeIntervals: flush.activeTimeIntervals, at: now) { return [] }
         let firingAlerts = alerts.filter { !$0.isResolved(at: now) }
         let resolvedAlerts = alerts.filter { $0.isResolved(at: now) }
         let firing = Set(firingAlerts.map(\.fingerprint.value))
