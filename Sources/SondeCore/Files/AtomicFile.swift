@@ -35,4 +35,13 @@ public enum AtomicFile {
             throw SondeError(.io, "cannot save \(path): \(message)")
         }
     }
+
+    /// Makes the renames and removals in `directory` durable (after `replace`, a crash could
+    /// otherwise lose the new name even though the data was synced).
+    public static func syncDirectory(_ directory: String) throws(SondeError) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SondeError(.io, "cannot open \(directory): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw SondeError(.io, "cannot fsync \(directory): \(String(cString: strerror(errno)))") }
+    }
 }
