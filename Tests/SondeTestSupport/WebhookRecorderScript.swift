@@ -1,5 +1,6 @@
 /// A webhook receiver for `LoopbackServer.with(script:arguments:)`: it answers every POST with 200
-/// (or, with the argument `fail=N`, the first N with 503) and keeps what it was sent;
+/// (with the argument `fail=N`, the first N with 503; with `reject`, every one with 400) and keeps
+/// what it accepted;
 /// `GET /_received` returns a JSON list of `{"path", "headers", "body"}`, in arrival order, of the
 /// requests it answered with 200.
 public let webhookRecorderScript = #"""
@@ -7,6 +8,7 @@ import json, os, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 failures_left = 0
+reject = "reject" in sys.argv[1:]
 for argument in sys.argv[1:]:
     if argument.startswith("fail="):
         failures_left = int(argument[5:])
@@ -27,6 +29,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         global failures_left
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        if reject:
+            return self.reply(400, b"bad payload: no such channel")
         with lock:
             if failures_left > 0:
                 failures_left -= 1
