@@ -62,6 +62,13 @@ public struct AggregationGroups: Sendable {
         }
     }
 
+    /// Every alert held, once each (an alert may sit in several groups), for inhibition.
+    public var allAlerts: [NotifyAlert] {
+        var seen: [AlertFingerprint: NotifyAlert] = [:]
+        for group in groups.values { seen.merge(group.alerts) { first, _ in first } }
+        return Array(seen.values)
+    }
+
     /// When the next group is due, nil with no groups.
     public var nextFlushAt: Int64? { groups.values.map(\.nextFlush).min() }
 
