@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "SondeAgent",
             dependencies: [
-                "SondeCore", "SondeStore", "SondeCollectors", "SondePostgres", "SondeNet", "SondeRules", "SondeAWS",
+                "SondeCore", "SondeStore", "SondeCollectors", "SondePostgres", "SondeNet", "SondeRules", "SondeAWS", "SondeNotify",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

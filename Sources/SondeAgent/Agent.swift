@@ -4,6 +4,7 @@ import SondeCollectors
 import SondeAWS
 import SondeCore
 import SondeNet
+import SondeNotify
 import SondeRules
 import SondeStore
 #if canImport(Glibc)
@@ -11,7 +12,7 @@ import Glibc
 #endif
 
 /// `sonde run`: wires the configuration into one `ServiceGroup`: the store first, then the
-/// collectors, then the SIGHUP reloader. SIGTERM and SIGINT stop it gracefully in reverse order,
+/// collectors, the rules, notifications (with `notify:`), then the SIGHUP reloader. SIGTERM and SIGINT stop it gracefully in reverse order,
 /// so every collector has stopped and the store is flushed and snapshotted last.
 public enum Agent {
     public static func run(configPath: String?, dataDirectory: String, logger: Logger) async throws {
@@ -47,12 +48,19 @@ public enum Agent {
             try CollectorFactory.schedules(for: config, identity: identity, dataDirectory: dataDirectory, clock: clock, logger: logger)
         }
         let supervisor = CollectorSupervisor(store: store, schedules: try factory(config), clock: clock, logger: logger)
-        let rules = try ruleService(config, store: store, dataDirectory: dataDirectory, clock: clock, logger: logger)
+        let notify = try NotifyWiring.service(config, dataDirectory: dataDirectory, clock: clock, logger: logger)
+        let rules = try ruleService(config, store: store, dataDirectory: dataDirectory, notify: notify, clock: clock, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: StoreService(store: store, flushInterval: config.storage.flushInterval, clock: clock, logger: logger), serviceName: "store"),
+            .init(service: supervisor, serviceName: "collectors"),
+            .init(service: rules, serviceName: "rules"),
+        ]
+        if let notify {
+            logger.info("notify ready", metadata: ["notify.receivers": "\(notify.config.receivers.map(\.name).joined(separator: ","))"])
+            services.append(.init(service: NotifyRunner(notify: notify, store: store, clock: clock), serviceName: "notify"))
+        }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [
-                .init(service: StoreService(store: store, flushInterval: config.storage.flushInterval, clock: clock, logger: logger), serviceName: "store"),
-                .init(service: supervisor, serviceName: "collectors"),
-                .init(service: rules, serviceName: "rules"),
+            services: services + [
                 .init(
                     service: ConfigReloader(configPath: configPath, current: config, supervisor: supervisor, rules: rules, factory: factory, logger: logger),
                     serviceName: "reload"),
@@ -65,7 +73,9 @@ public enum Agent {
 
     /// The rules service for `rules.files`; with no files it runs no groups. Rule files that do not
     /// parse stop the agent from starting, with every problem logged, as Prometheus refuses them.
-    static func ruleService(_ config: SondeConfig, store: Store, dataDirectory: String, clock: any SondeClock, logger: Logger) throws -> RuleEvaluationService {
+    static func ruleService(
+        _ config: SondeConfig, store: Store, dataDirectory: String, notify: NotifyService?, clock: any SondeClock, logger: Logger
+    ) throws -> RuleEvaluationService {
         let groups: [RuleSet.LoadedGroup]
         do {
             groups = try RuleSet.load(config.rules.files)
@@ -78,6 +88,6 @@ public enum Agent {
         return RuleEvaluationService(
             store: store, groups: groups, evaluationInterval: config.rules.evaluationInterval,
             stateDirectory: stateDirectory, outageTolerance: config.rules.outageTolerance,
-            expand: AlertTemplateExpansion.expander(externalLabels: [:], externalURL: ""), clock: clock, logger: logger)
+            expand: AlertTemplateExpansion.expander(externalLabels: [:], externalURL: ""), notify: notify, clock: clock, logger: logger)
     }
 }

@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import SondeCore
+import SondeNotify
 import SondeRules
 import SondeStore
 import Synchronization
@@ -32,14 +33,17 @@ public final class RuleEvaluationService: Service, Sendable {
     private let expand: AlertTemplateExpander
     private let logger: Logger
     private let initialGroups: [RuleSet.LoadedGroup]
+    /// Where firing and resolved alerts go after each round; nil without `notify:`.
+    private let notify: NotifyService?
     /// Groups handed over by a reload, taken up at the next wake-up.
     private let replacement = Mutex<[RuleSet.LoadedGroup]?>(nil)
 
     public init(
         store: Store, groups: [RuleSet.LoadedGroup], evaluationInterval: Duration, stateDirectory: String,
         outageTolerance: Duration = .milliseconds(AlertStateFile.defaultOutageTolerance), expand: @escaping AlertTemplateExpander,
-        clock: any SondeClock, logger: Logger
+        notify: NotifyService? = nil, clock: any SondeClock, logger: Logger
     ) {
+        self.notify = notify
         self.store = store
         self.clock = clock
         self.initialGroups = groups
@@ -110,6 +114,11 @@ public final class RuleEvaluationService: Service, Sendable {
             guard evaluated else { continue }
             var alerts: [String: [ActiveAlert]] = [:]
             for entry in scheduled { alerts.merge(entry.evaluator.alertsByKey) { $1 } }
+            if let notify {
+                var intervals: [String: Int64] = [:]
+                for entry in scheduled { for key in entry.evaluator.alertsByKey.keys { intervals[key] = entry.interval } }
+                notify.receive(NotifyWiring.alerts(alerts, interval: intervals, now: now))
+            }
             do {
                 try AlertStateFile.save(alerts, at: clock.wallMilliseconds, to: self.statePath)
                 if saveFailing { self.logger.info("alert state saves again") }

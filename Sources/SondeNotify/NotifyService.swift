@@ -8,6 +8,10 @@ import SondeCore
 import SondeNet
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Alerts in, notifications out: the dispatcher, silences, inhibition, the notification log, the
 /// durable outbox and one delivery loop per receiver integration, as Alertmanager takes them in
 /// order. The rules service hands it every firing and recently resolved alert after each round.
@@ -40,13 +44,14 @@ public final class NotifyService: Sendable {
         outboxMaxBytes: Int = 64 << 20, client: HTTPClient = HTTPClient(), backoff: RetryBackoff = RetryBackoff(),
         clock: any SondeClock, logger: Logger
     ) throws(SondeError) {
-        for receiver in config.receivers where !receiver.slack.isEmpty || !receiver.sns.isEmpty {
-            throw SondeError(.unsupported, "receiver \(receiver.name): slack_configs and sns_configs are not delivered yet; only webhook_configs")
-        }
+        try Self.checkDeliverable(config)
         self.config = config
         self.externalURL = externalURL
         self.clock = clock
         self.logger = logger
+        if mkdir(dataDirectory, 0o750) != 0, errno != EEXIST {
+            throw SondeError(.io, "cannot create \(dataDirectory): \(String(cString: strerror(errno)))")
+        }
         outbox = try NotificationOutbox(directory: dataDirectory + "/notify-outbox", maxBytes: outboxMaxBytes, maxAge: maxAge)
         for name in outbox.openReport.unreadable {
             logger.error("unreadable outbox entry set aside", metadata: ["notify.file": "\(name)"])
@@ -74,6 +79,13 @@ public final class NotifyService: Sendable {
             }
         }
         state = Mutex(initial)
+    }
+
+    /// Refuses receivers whose integrations this version cannot deliver to.
+    public static func checkDeliverable(_ config: AlertmanagerConfig) throws(SondeError) {
+        for receiver in config.receivers where !receiver.slack.isEmpty || !receiver.sns.isEmpty {
+            throw SondeError(.unsupported, "receiver \(receiver.name): slack_configs and sns_configs are not delivered yet; only webhook_configs")
+        }
     }
 
     /// Alerts from a rules round (firing ones, and resolved ones with their end).

@@ -114,6 +114,19 @@ extension SondeConfig {
         line(1, "files: [\(rules.files.map(quote).joined(separator: ", "))]")
         line(1, "evaluation_interval: \(duration(rules.evaluationInterval))")
         line(1, "outage_tolerance: \(duration(rules.outageTolerance))")
+        if notify.isConfigured {
+            line(0, "notify:")
+            if let file = notify.configFile {
+                line(1, "config_file: \(quote(file))")
+            } else {
+                // Alertmanager's keys hold webhook URLs and tokens: `sonde check` names them only.
+                let keys = notify.inline?.mapping?.map(\.key) ?? []
+                line(1, "# inline Alertmanager configuration (\(keys.joined(separator: ", "))), not shown: it may hold secrets")
+            }
+            line(1, "max_age: \(duration(notify.maxAge))")
+            line(1, "outbox_max_bytes: \(ByteSize.format(notify.outboxMaxBytes).replacing(" ", with: ""))")
+            if let url = notify.externalURL { line(1, "external_url: \(quote(url))") }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -6,6 +6,7 @@ public struct SondeConfig: Sendable, Equatable {
     public var api = APIConfig()
     public var collectors = CollectorsConfig()
     public var rules = RulesConfig()
+    public var notify = NotifyConfig()
 
     public init() {}
 
@@ -32,11 +33,12 @@ public struct SondeConfig: Sendable, Equatable {
     static func parse(_ text: String, file: String?, context: ConfigContext) throws(ParseError) -> SondeConfig {
         let root = ConfigNode(node: try YAMLParser.parse(text, file: file), path: "", context: context)
         var config = SondeConfig()
-        let sections = try root.mapping(allowed: ["storage", "api", "collectors", "rules"])
+        let sections = try root.mapping(allowed: ["storage", "api", "collectors", "rules", "notify"])
         if let storage = sections["storage"] { config.storage = try StorageConfig(storage) }
         if let api = sections["api"] { config.api = try APIConfig(api) }
         if let collectors = sections["collectors"] { config.collectors = try CollectorsConfig(collectors) }
         if let rules = sections["rules"] { config.rules = try RulesConfig(rules) }
+        if let notify = sections["notify"] { config.notify = try NotifyConfig(notify) }
         return config
     }
 

@@ -86,9 +86,13 @@ public struct SilenceFile: Sendable {
     }
 
     private func modify(now: Int64, _ change: (inout [Silence]) throws(SondeError) -> Void) throws(SondeError) {
-        // The first silence may come before the agent ever ran here.
-        if mkdir(directory, 0o750) != 0, errno != EEXIST {
-            throw SondeError(.io, "cannot create \(directory): \(String(cString: strerror(errno)))")
+        // The first silence may come before the agent ever ran here (and made the data directory).
+        var prefix = directory.hasPrefix("/") ? "" : "."
+        for part in directory.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o750) != 0, errno != EEXIST {
+                throw SondeError(.io, "cannot create \(prefix): \(String(cString: strerror(errno)))")
+            }
         }
         let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
         guard lock >= 0 else { throw SondeError(.io, "cannot open \(lockPath): \(String(cString: strerror(errno)))") }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import SondeAgent
 import SondeCore
+import SondeNotify
 import SondeRules
 
 /// `sonde run`: the agent in the foreground (the systemd service runs exactly this).
@@ -62,6 +63,7 @@ struct CheckCommand: ParsableCommand {
         do {
             parsed = try SondeConfig.load(path: config)
             try CollectorFactory.validate(parsed)
+            if parsed.notify.isConfigured { try NotifyService.checkDeliverable(NotifyWiring.alertmanagerConfig(parsed.notify)) }
         } catch {
             Terminal.error("error: \(error)")
             throw ExitCode(1)

@@ -49,7 +49,7 @@ struct SilenceCommand: ParsableCommand {
             }
             let who = author ?? getenv("USER").map { String(cString: $0) } ?? "sonde"
             do {
-                let silence = try SilenceFile(directory: data.dataDir).add(
+                let silence = try SilenceFile(directory: data.dataDir + "/notify").add(
                     matchers: matchers, startsAt: startsAt, endsAt: startsAt + length, createdBy: who, comment: comment, now: now)
                 Terminal.out(silence.id)
             } catch {
@@ -72,7 +72,7 @@ struct SilenceCommand: ParsableCommand {
 
         func run() throws {
             let now = SystemClock().wallMilliseconds
-            let silences = try SilenceFile(directory: data.dataDir).load().filter { expired || $0.state(at: now) != .expired }
+            let silences = try SilenceFile(directory: data.dataDir + "/notify").load().filter { expired || $0.state(at: now) != .expired }
             Terminal.out("ID\tSTATE\tMATCHERS\tSTARTS\tENDS\tCREATED BY\tCOMMENT")
             for silence in silences {
                 let matchers = silence.matchers.compactMap { try? $0.labelMatcher.description }.joined(separator: ",")
@@ -100,7 +100,7 @@ struct SilenceCommand: ParsableCommand {
             let now = SystemClock().wallMilliseconds
             for id in ids {
                 do {
-                    try SilenceFile(directory: data.dataDir).expire(id: id, now: now)
+                    try SilenceFile(directory: data.dataDir + "/notify").expire(id: id, now: now)
                 } catch {
                     throw ValidationError(error.message)
                 }

@@ -1,0 +1,105 @@
+import Foundation
+import SondeNet
+import SondeTestSupport
+import Testing
+
+/// Notifications from a real `sonde run`: an alert from its rules reaches a real webhook receiver,
+/// survives a kill -9 while undelivered, is not announced twice, and resolves.
+@Suite("Notifications from the running agent", .exclusiveMachineUse)
+struct NotifyAgentTests {
+    static func config(statsd: Int, rules: String, hook: String) -> String {
+        """
+        storage: {max_bytes: 8MiB, flush_interval: 200ms}
+        collectors:
+          host: {enabled: false}
+          process: {enabled: false}
+          systemd: {enabled: false}
+          statsd: {listen: '127.0.0.1:\(statsd)'}
+        rules:
+          files: ['\(rules)/*.yaml']
+          evaluation_interval: 1s
+        notify:
+          route: {receiver: hook, group_by: [alertname], group_wait: 1s, group_interval: 2s, repeat_interval: 1h}
+          receivers:
+            - name: hook
+              webhook_configs: [{url: '\(hook)/hook'}]
+        """
+    }
+
+    static let rules = """
+        groups:
+          - name: test
+            rules:
+              - alert: TestValueHigh
+                expr: test_value > 0
+                labels: {severity: warning}
+                annotations: {summary: "value is {{ $value }}"}
+        """
+
+    func messages(_ hook: LoopbackServer) async -> [[String: Any]] {
+        guard let response = try? await HTTPClient().send(HTTPRequest(url: hook.base + "/_received")),
+            let list = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [[String: Any]]
+        else { return [] }
+        return list.compactMap { ($0["body"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] } }
+    }
+
+    func waitForMessages(_ hook: LoopbackServer, count: Int, seconds: Int = 20) async -> [[String: Any]] {
+        var received: [[String: Any]] = []
+        for _ in 0..<(seconds * 10) {
+            received = await messages(hook)
+            if received.count >= count { break }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return received
+    }
+
+    @Test("firing reaches the webhook once, through a kill -9 before delivery, and resolved follows")
+    func firingThroughKill() async throws {
+        // The receiver refuses the first two attempts, so the first agent is killed with the
+        // notification still in its outbox.
+        try await LoopbackServer.with(script: webhookRecorderScript, arguments: ["fail=2"]) { hook in
+            let scratch = TemporaryDirectory("sonde-notify-agent")
+            defer { scratch.remove() }
+            let rulesDirectory = scratch.path + "/rules"
+            mkdir(rulesDirectory, 0o755)
+            writeFile(rulesDirectory + "/test.yaml", Self.rules)
+            let config = scratch.path + "/sonde.yaml"
+            let data = scratch.path + "/data"
+            let port = TestNetwork.freeLoopbackPort()
+            writeFile(config, Self.config(statsd: port, rules: rulesDirectory, hook: hook.base))
+            #expect(Sonde.run(["check", "--config", config]).status == 0)
+
+            let first = Sonde.start(["run", "--config", config, "--data-dir", data])
+            #expect(waitForFile(first.errPath, containing: "notify ready"), "\(readFile(first.errPath))")
+            RulesAgentTests().send("test_value:5|g", port: port)
+            #expect(waitForFile(first.errPath, containing: "notification not delivered; retrying"), "\(readFile(first.errPath))")
+            kill(first.pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(first.pid, &status, 0)
+            _ = first.finish(status: status)
+            #expect(await messages(hook).isEmpty)
+
+            let second = Sonde.start(["run", "--config", config, "--data-dir", data])
+            let firing = await waitForMessages(hook, count: 1)
+            #expect(firing.count == 1, "\(readFile(second.errPath))")
+            #expect(firing.first?["status"] as? String == "firing" && firing.first?["groupKey"] as? String == #"{}:{alertname="TestValueHigh"}"#)
+            let alert = (firing.first?["alerts"] as? [[String: Any]])?.first
+            #expect((alert?["labels"] as? [String: String])?["severity"] == "warning")
+            #expect((alert?["annotations"] as? [String: String])?["summary"] == "value is 5")
+            // Still firing, rounds later: nothing more to say.
+            try await Task.sleep(for: .seconds(3))
+            #expect(await messages(hook).count == 1)
+
+            RulesAgentTests().send("test_value:0|g", port: port)
+            let resolved = await waitForMessages(hook, count: 2)
+            #expect(resolved.count == 2 && resolved.last?["status"] as? String == "resolved", "\(readFile(second.errPath))")
+            kill(second.pid, SIGTERM)
+            waitpid(second.pid, &status, 0)
+            #expect(second.finish(status: status).status == 0)
+            let delivered = Sonde.run(["query", "--data-dir", data, #"sonde_notifications_total{receiver="hook"}"#, "--start", "now-5m", "--format", "csv"])
+            #expect(delivered.stdout.hasSuffix(",2\n"), "the second agent delivered both: \(delivered.stdout)")
+            let outbox = Sonde.run(["query", "--data-dir", data, "sonde_notify_outbox_entries", "--start", "now-5m", "--format", "csv"])
+            #expect(outbox.stdout.hasSuffix(",0\n"), "\(outbox.stdout)")
+        }
+    }
+}
