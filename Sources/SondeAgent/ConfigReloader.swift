@@ -31,6 +31,9 @@ struct ConfigReloader: Service {
                     if next.storage != active.storage {
                         logger.warning("storage settings changed; they take effect at the next restart")
                     }
+                    if next.notify != active.notify {
+                        logger.warning("notify settings changed; they take effect at the next restart")
+                    }
                     supervisor.apply(schedules)
                     rules.reload(groups)
                     active = next
