@@ -88,6 +88,19 @@ struct AlertmanagerParityTests {
     /// message to its receiver's webhook.
     static func sondeMessages(_ configText: String, startsAt: Int64, endsAt: Int64, now: Int64) throws -> [(path: String, body: String)] {
         let config = try AlertmanagerConfig.parse(configText)
+        return try groups(config, alerts: alerts, startsAt: startsAt, endsAt: endsAt, now: now).map { (group) throws -> (path: String, body: String) in
+            let webhook = try #require(group.receiver.webhooks.first)
+            let (alerts, truncated) = WebhookMessage.truncate(group.alerts, maxAlerts: webhook.maxAlerts)
+            let data = NotificationData(receiver: group.receiver.name, groupLabels: group.labels, alerts: alerts, externalURL: AlertmanagerServer.externalURL, now: now)
+            let path = String(try #require(webhook.url?.value.split(separator: "/").last))
+            return ("/" + path, WebhookMessage.json(data, groupKey: group.key, truncatedAlerts: truncated))
+        }
+    }
+
+    /// Each alert routed and grouped per route and group labels, the groups in order of first arrival.
+    static func groups(
+        _ config: AlertmanagerConfig, alerts: [(labels: [String: String], annotations: [String: String])], startsAt: Int64, endsAt: Int64?, now: Int64
+    ) throws -> [(key: String, receiver: AlertmanagerConfig.Receiver, labels: Labels, alerts: [NotifyAlert])] {
         let tree = RouteTree(config.route)
         var groups: [String: (node: RouteTree.Node, labels: Labels, alerts: [NotifyAlert])] = [:]
         var order: [String] = []
@@ -106,14 +119,9 @@ struct AlertmanagerParityTests {
                 groups[key]?.alerts.append(notifyAlert)
             }
         }
-        return try order.map { (key) throws -> (path: String, body: String) in
+        return try order.map { key in
             let group = try #require(groups[key])
-            let receiver = try #require(config.receiver(named: group.node.route.receiver))
-            let webhook = try #require(receiver.webhooks.first)
-            let (alerts, truncated) = WebhookMessage.truncate(group.alerts, maxAlerts: webhook.maxAlerts)
-            let data = NotificationData(receiver: receiver.name, groupLabels: group.labels, alerts: alerts, externalURL: AlertmanagerServer.externalURL, now: now)
-            let path = String(try #require(webhook.url?.value.split(separator: "/").last))
-            return ("/" + path, WebhookMessage.json(data, groupKey: key, truncatedAlerts: truncated))
+            return (key, try #require(config.receiver(named: group.node.route.receiver)), group.labels, group.alerts)
         }
     }
 

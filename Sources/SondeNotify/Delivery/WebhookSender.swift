@@ -6,17 +6,30 @@ import Foundation
 import SondeCore
 import SondeNet
 
-/// Sends webhook notifications: the body as rendered, `Content-Type: application/json`, the
-/// entry's deduplication key as `Idempotency-Key`, and `http_config` (authorization, basic auth,
-/// TLS, proxy, redirects). URLs and credentials given as files are read at each send, so a
-/// rotated secret applies without a reload.
+/// Sends webhook and Slack notifications (a Slack incoming webhook is one): the body as rendered,
+/// `Content-Type: application/json`, the entry's deduplication key as `Idempotency-Key`, and
+/// `http_config` (authorization, basic auth, TLS, proxy, redirects). URLs and credentials given as
+/// files are read at each send, so a rotated secret applies without a reload.
 public struct WebhookSender: Sendable {
-    public let config: AlertmanagerConfig.WebhookConfig
+    public let url: Secret?
+    public let urlFile: String?
+    public let httpConfig: AlertmanagerConfig.HTTPConfig
     public let client: HTTPClient
     public let timeout: Duration
 
     public init(config: AlertmanagerConfig.WebhookConfig, client: HTTPClient, timeout: Duration = .seconds(10)) {
-        self.config = config
+        self.init(url: config.url, urlFile: config.urlFile, httpConfig: config.httpConfig, client: client, timeout: timeout)
+    }
+
+    /// To Slack's `api_url` or `api_url_file`.
+    public init(slack config: AlertmanagerConfig.SlackConfig, client: HTTPClient, timeout: Duration = .seconds(10)) {
+        self.init(url: config.apiURL, urlFile: config.apiURLFile, httpConfig: config.httpConfig, client: client, timeout: timeout)
+    }
+
+    init(url: Secret?, urlFile: String?, httpConfig: AlertmanagerConfig.HTTPConfig, client: HTTPClient, timeout: Duration) {
+        self.url = url
+        self.urlFile = urlFile
+        self.httpConfig = httpConfig
         self.client = client
         self.timeout = timeout
     }
@@ -38,12 +51,12 @@ public struct WebhookSender: Sendable {
 
     func request(for entry: NotificationOutbox.Entry) throws(SondeError) -> HTTPRequest {
         let url: String
-        if let inline = config.url?.value { url = inline } else { url = try Self.firstLine(ofFile: config.urlFile) }
+        if let inline = self.url?.value { url = inline } else { url = try Self.firstLine(ofFile: urlFile) }
         var headers: [(name: String, value: String)] = [("Content-Type", "application/json"), ("Idempotency-Key", entry.deduplicationKey)]
-        if let authorization = try HTTPConfigRequest.authorizationHeader(config.httpConfig) { headers.append(("Authorization", authorization)) }
+        if let authorization = try HTTPConfigRequest.authorizationHeader(httpConfig) { headers.append(("Authorization", authorization)) }
         return HTTPRequest(
             method: "POST", url: url, headers: headers, body: Array(entry.body), timeout: timeout,
-            proxy: config.httpConfig.proxyURL.map { .url($0.value) }, options: HTTPConfigRequest.options(config.httpConfig))
+            proxy: httpConfig.proxyURL.map { .url($0.value) }, options: HTTPConfigRequest.options(httpConfig))
     }
 
     static func firstLine(ofFile path: String?) throws(SondeError) -> String {

@@ -99,6 +99,9 @@ indirect enum TemplateNode: Sendable, Equatable {
     /// `{{ pipeline }}`: prints the result unless the pipeline declares or assigns variables.
     case action(TemplatePipeline)
     case conditional(TemplateControl, TemplatePipeline, body: [TemplateNode], otherwise: [TemplateNode]?)
+    /// `{{template "name" pipeline}}` (and the use half of `{{block}}`): runs a defined template
+    /// with the pipeline's value (nil without one) as dot and `$`.
+    case include(name: String, argument: TemplatePipeline?, offset: Int)
 }
 
 enum TemplateControl: String, Sendable, Equatable {

@@ -21,7 +21,9 @@ public enum GoFormat {
         case .int(let int): return String(int)
         case .float(let float): return format(float, verb: "g", precision: nil)
         case .bool(let bool): return bool ? "true" : "false"
-        case .labels(let map): return "map[" + map.keys.sorted().map { "\($0):\(map[$0] ?? "")" }.joined(separator: " ") + "]"
+        case .labels(let map), .kv(let map): return "map[" + map.keys.sorted().map { "\($0):\(map[$0] ?? "")" }.joined(separator: " ") + "]"
+        case .list(let elements, _): return "[" + elements.map(print).joined(separator: " ") + "]"
+        case .record(let record): return "{" + record.fields.map { print($0.value) }.joined(separator: " ") + "}"
         case .data(let data):
             // Go prints a struct's fields in order: Labels, ExternalLabels, ExternalURL, Value.
             return "{" + [print(.labels(data.labels)), print(.labels(data.externalLabels)), data.externalURL, print(.float(data.value))]
@@ -326,12 +328,12 @@ public enum GoFormat {
         case .bool(let bool):
             guard verb == "t" || verb == "v" else { return bad() }
             return pad(bool ? "true" : "false", spec: spec)
-        case .labels(let map):
+        case .labels(let map), .kv(let map):
             let entries = map.keys.sorted().map {
                 formatArgument(.string($0), verb: verb, spec: spec) + ":" + formatArgument(.string(map[$0] ?? ""), verb: verb, spec: spec)
             }
             return "map[" + entries.joined(separator: " ") + "]"
-        case .time, .data:
+        case .time, .data, .list, .record:
             guard verb == "v" || verb == "s" else { return bad() }
             return pad(print(value), spec: spec)
         case .null:
@@ -458,12 +460,7 @@ public enum GoFormat {
 
     /// Go's time.Time.String() in UTC for Unix milliseconds: `1970-01-01 00:00:01.5 +0000 UTC`.
     static func time(_ milliseconds: Int64) -> String {
-        let (seconds, millis) = milliseconds.quotientAndRemainder(dividingBy: 1000)
-        let wholeSeconds = millis < 0 ? seconds - 1 : seconds
-        let fraction = millis < 0 ? millis + 1000 : millis
-        let (days, secondOfDay) = wholeSeconds.quotientAndRemainder(dividingBy: 86_400)
-        let dayNumber = secondOfDay < 0 ? days - 1 : days
-        let second = secondOfDay < 0 ? secondOfDay + 86_400 : secondOfDay
+        let (dayNumber, second, fraction) = split(milliseconds: milliseconds)
         let date = CivilDate.civil(fromDays: dayNumber)
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
         var year = String(date.year.magnitude)

@@ -7,41 +7,25 @@ import SondeCore
 struct TemplateParser {
     private let bytes: [UInt8]
     private var position = 0
+    private let dialect: TemplateDialect
     /// Variables in scope, innermost last; Go checks these at parse time.
-    private var variables = ["$", "$labels", "$externalLabels", "$externalURL", "$value"]
-    /// Tokens of the action being read.
+    private var variables: [String]
+    /// Templates named by `{{define}}` and `{{block}}` in this text.
+    private(set) var definitions: [String: [TemplateNode]] = [:]
     private var tokens: [Token] = []
     private var tokenIndex = 0
     /// Set when the last action ended with ` -}}`: the next text loses its leading spaces.
     private var trimNextText = false
     /// How deep the control structures nest, bounded so hostile input cannot exhaust the stack.
     private var depth = 0
+    private var insideDefinition = false
     static let maximumDepth = 100
 
-    init(_ text: String) {
+    init(_ text: String, dialect: TemplateDialect = .prometheusAlert) {
         bytes = Array(text.utf8)
+        self.dialect = dialect
+        variables = dialect.variables
     }
-
-    /// The Go builtins and Prometheus functions sonde renders.
-    static let functions: Set<String> = [
-        "and", "or", "not", "eq", "ne", "lt", "le", "gt", "ge", "len", "index", "print", "printf", "println",
-        "html", "urlquery",
-        "humanize", "humanize1024", "humanizeDuration", "humanizePercentage", "humanizeTimestamp", "toTime",
-        "parseDuration", "title", "toUpper", "toLower", "match", "reReplaceAll", "stripPort", "safeHtml",
-        "externalURL", "pathPrefix",
-    ]
-
-    /// Functions Prometheus (or Go) defines that sonde does not run, with the reason given to the user.
-    static let unsupported: [String: String] = {
-        var reasons: [String: String] = [:]
-        for name in ["query", "first", "label", "value", "strvalue", "sortByLabel"] {
-            reasons[name] = "sonde does not run queries from templates"
-        }
-        for name in ["args", "graphLink", "tableLink", "stripDomain", "js", "slice", "call"] {
-            reasons[name] = "not implemented by sonde's template renderer"
-        }
-        return reasons
-    }()
 
     // MARK: - Lists and control structures
 
@@ -89,8 +73,15 @@ struct TemplateParser {
                     _ = next()
                     nodes.append(try parseControl(TemplateControl(rawValue: first.text) ?? .if, at: actionStart))
                     continue
-                case "define", "template", "block", "break", "continue":
-                    throw error(at: first.offset, "{{\(first.text)}} is not supported in alert templates")
+                case "define", "template", "block":
+                    guard dialect.allowsDefinitions else {
+                        throw error(at: first.offset, "{{\(first.text)}} is not supported in \(dialect.name)")
+                    }
+                    _ = next()
+                    if let node = try parseDefinitionOrInclusion(first.text, at: first.offset) { nodes.append(node) }
+                    continue
+                case "break", "continue":
+                    throw error(at: first.offset, "{{\(first.text)}} is not supported in \(dialect.name)")
                 default:
                     break
                 }
@@ -129,6 +120,62 @@ struct TemplateParser {
             case .endOfInput: throw error(at: bytes.count, "unexpected EOF, expected {{end}} for the {{\(control.rawValue)}} at \(location(start))")
             case .else(let offset, _): throw error(at: offset, "expected {{end}}, found a second {{else}}")
             }
+        }
+    }
+
+    /// After `{{define`, `{{template` or `{{block`. A definition's body sees only `$` (its
+    /// argument), as in Go; `define` is allowed only at the top level.
+    private mutating func parseDefinitionOrInclusion(_ keyword: String, at start: Int) throws(AlertTemplateError) -> TemplateNode? {
+        let nameToken = next()
+        guard nameToken.kind == .string else {
+            throw error(at: nameToken.offset, "unexpected \(nameToken.describe) in \(keyword) clause, expected a quoted template name")
+        }
+        let name = nameToken.text
+        var argument: TemplatePipeline?
+        switch keyword {
+        case "define":
+            guard depth == 0, !insideDefinition else { throw error(at: start, "{{define}} is allowed only at the top level") }
+            try expectEndOfAction("define")
+            _ = next()
+        case "template":
+            if peek().kind == .rightDelimiter {
+                _ = next()
+            } else {
+                argument = try parsePipeline(context: "template clause", allowsDeclaration: false, end: .rightDelimiter)
+            }
+            return .include(name: name, argument: argument, offset: start)
+        default:
+            argument = try parsePipeline(context: "block clause", allowsDeclaration: false, end: .rightDelimiter)
+        }
+        depth += 1
+        let outerVariables = variables
+        let outerInside = insideDefinition
+        variables = ["$"]
+        insideDefinition = true
+        defer {
+            depth -= 1
+            variables = outerVariables
+            insideDefinition = outerInside
+        }
+        if depth > Self.maximumDepth { throw error(at: start, "templates nested more than \(Self.maximumDepth) deep") }
+        let (body, terminator) = try parseList()
+        switch terminator {
+        case .end: break
+        case .endOfInput: throw error(at: bytes.count, "unexpected EOF, expected {{end}} for the {{\(keyword)}} at \(location(start))")
+        case .else(let offset, _): throw error(at: offset, "unexpected {{else}} in {{\(keyword)}}")
+        }
+        if let existing = definitions[name], !Self.isEmpty(existing), !Self.isEmpty(body) {
+            throw error(at: start, "template: multiple definition of template \"\(name)\"")
+        }
+        if definitions[name] == nil || !Self.isEmpty(body) { definitions[name] = body }
+        return keyword == "block" ? .include(name: name, argument: argument, offset: start) : nil
+    }
+
+    /// Go's rule for replacing a template: one with only spaces is as good as none.
+    static func isEmpty(_ nodes: [TemplateNode]) -> Bool {
+        nodes.allSatisfy { node in
+            if case .text(let text) = node { return text.allSatisfy(\.isWhitespace) }
+            return false
         }
     }
 
@@ -228,10 +275,10 @@ struct TemplateParser {
             case "if", "else", "end", "range", "with", "define", "template", "block", "break", "continue":
                 throw error(at: token.offset, "unexpected <\(token.text)> in \(context)")
             default:
-                if let reason = Self.unsupported[token.text] {
+                if let reason = dialect.unsupported[token.text] {
                     throw error(at: token.offset, "function \"\(token.text)\" is not supported: \(reason)")
                 }
-                guard Self.functions.contains(token.text) else {
+                guard dialect.functions.contains(token.text) else {
                     throw error(at: token.offset, "function \"\(token.text)\" not defined")
                 }
                 operand = .function(token.text, offset: token.offset)

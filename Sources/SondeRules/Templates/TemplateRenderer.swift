@@ -1,40 +1,17 @@
 import SondeCore
 
-/// A value while rendering, with the Go type it stands for (messages name Go's types, as
-/// Prometheus' do).
-enum TemplateValue: Equatable {
-    case string(String)
-    case int(Int64)
-    case float(Double)
-    case bool(Bool)
-    /// `map[string]string`: `.Labels`, `.ExternalLabels`.
-    case labels([String: String])
-    /// The template's data (`.` at the top, `$`).
-    case data(AlertTemplateData)
-    /// A `*time.Time` from `toTime`, in Unix milliseconds (Prometheus' `model.Time`).
-    case time(Int64)
-    /// `nil`.
-    case null
-
-    var goType: String {
-        switch self {
-        case .string: "string"
-        case .int: "int"
-        case .float: "float64"
-        case .bool: "bool"
-        case .labels: "map[string]string"
-        case .data: "struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value float64 }"
-        case .time: "*time.Time"
-        case .null: "<nil>"
-        }
-    }
-}
-
 /// Executes parsed templates the way Go's `text/template` does with `missingkey=zero`.
 struct TemplateRenderer {
-    let data: AlertTemplateData
-    let source: [UInt8]
+    /// What `externalURL` and `pathPrefix` return.
+    let externalURL: String
+    let dot: TemplateValue
+    /// The text being run, for error positions; a defined template's own while it runs.
+    private var source: [UInt8]
+    private let definitions: [String: TemplateDefinition]
     private var variables: [(name: String, value: TemplateValue)]
+    /// How deep `{{template}}` calls nest; a template that calls itself stops here.
+    private var includeDepth = 0
+    static let maximumIncludeDepth = 1000
     private var output = ""
     /// Nodes and commands evaluated; nested `range`s over label maps multiply, so hostile
     /// templates are cut off instead of running for ever.
@@ -42,17 +19,29 @@ struct TemplateRenderer {
     static let maximumSteps = 1_000_000
     static let maximumOutput = 1 << 20
 
+    /// A Prometheus alert template, with its prelude's variables.
     init(data: AlertTemplateData, source: String) {
-        self.data = data
+        externalURL = data.externalURL
+        dot = .data(data)
         self.source = Array(source.utf8)
+        definitions = [:]
         variables = [
             ("$", .data(data)), ("$labels", .labels(data.labels)), ("$externalLabels", .labels(data.externalLabels)),
             ("$externalURL", .string(data.externalURL)), ("$value", .float(data.value)),
         ]
     }
 
+    /// A template of a set (Alertmanager's), with `$` as dot and the set's definitions.
+    init(dot: TemplateValue, source: String, definitions: [String: TemplateDefinition], externalURL: String = "") {
+        self.externalURL = externalURL
+        self.dot = dot
+        self.source = Array(source.utf8)
+        self.definitions = definitions
+        variables = [("$", dot)]
+    }
+
     mutating func render(_ nodes: [TemplateNode]) throws(AlertTemplateError) -> String {
-        try walk(nodes, dot: .data(data))
+        try walk(nodes, dot: dot)
         return output
     }
 
@@ -67,7 +56,10 @@ struct TemplateRenderer {
                 output += text
             case .action(let pipeline):
                 let value = try evaluate(pipeline, dot: dot)
-                if pipeline.declarations.isEmpty { output += GoFormat.print(value) }
+                // Go prints a missing value (a template run without a dot) as "<no value>".
+                if pipeline.declarations.isEmpty { output += value == .null ? "<no value>" : GoFormat.print(value) }
+            case .include(let name, let argument, let offset):
+                try include(name, argument: argument, dot: dot, at: offset)
             case .conditional(let control, let pipeline, let body, let otherwise):
                 let mark = variables.count
                 defer { variables.removeSubrange(mark...) }
@@ -85,6 +77,26 @@ struct TemplateRenderer {
         }
     }
 
+    /// Runs the defined template `name` with a fresh variable scope holding only `$`, as Go does.
+    private mutating func include(_ name: String, argument: TemplatePipeline?, dot: TemplateValue, at offset: Int) throws(AlertTemplateError) {
+        guard let definition = definitions[name] else { throw error(at: offset, "no such template \(GoFormat.quote(name))") }
+        let value = try argument.map { pipeline throws(AlertTemplateError) in try evaluate(pipeline, dot: dot) } ?? .null
+        guard includeDepth < Self.maximumIncludeDepth else {
+            throw error(at: offset, "exceeded maximum template depth (\(Self.maximumIncludeDepth)) running \(GoFormat.quote(name))")
+        }
+        let savedVariables = variables
+        let savedSource = source
+        includeDepth += 1
+        variables = [("$", value)]
+        source = definition.source
+        defer {
+            includeDepth -= 1
+            variables = savedVariables
+            source = savedSource
+        }
+        try walk(definition.nodes, dot: value)
+    }
+
     /// `range` over a label map visits keys in sorted order; with one variable it holds the value,
     /// with two the key and the value.
     private mutating func walkRange(_ pipeline: TemplatePipeline, body: [TemplateNode], otherwise: [TemplateNode]?, dot: TemplateValue) throws(AlertTemplateError) {
@@ -93,8 +105,10 @@ struct TemplateRenderer {
         let value = try evaluate(declared, dot: dot)
         let entries: [(TemplateValue, TemplateValue)]
         switch value {
-        case .labels(let map):
-            entries = map.keys.sorted().map { (.string($0), .string(map[$0] ?? "")) }
+        case .labels(let map), .kv(let map):
+            entries = map.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { (.string($0), .string(map[$0] ?? "")) }
+        case .list(let elements, _):
+            entries = elements.enumerated().map { (.int(Int64($0.offset)), $0.element) }
         case .null:
             entries = []
         default:
@@ -151,6 +165,7 @@ struct TemplateRenderer {
             return try call(name, Array(command.operands.dropFirst()), final: final, dot: dot, at: offset)
         }
         if command.operands.count > 1 || final != nil {
+            if let result = try callMethod(first, Array(command.operands.dropFirst()), final: final, dot: dot) { return result }
             let fieldDescription: String
             switch first {
             case .dotFields(let fields, _) where !fields.isEmpty: fieldDescription = fields.last ?? ""
@@ -190,10 +205,57 @@ struct TemplateRenderer {
         }
     }
 
+    /// `.CommonLabels.Remove .GroupLabels.Names`: the last field of the first operand is a method
+    /// given the other operands (and the previous command's result). Nil when it is not a method.
+    private mutating func callMethod(_ first: TemplateOperand, _ operands: [TemplateOperand], final: TemplateValue?, dot: TemplateValue) throws(AlertTemplateError) -> TemplateValue? {
+        let receiver: TemplateValue
+        let name: String
+        let offset: Int
+        switch first {
+        case .dotFields(let fields, let at) where !fields.isEmpty:
+            receiver = try fieldChain(dot, Array(fields.dropLast()), at: at)
+            name = fields[fields.count - 1]
+            offset = at
+        case .variable(let variable, let fields, let at) where !fields.isEmpty:
+            guard let found = variables.last(where: { $0.name == variable }) else { throw error(at: at, "undefined variable: \(variable)") }
+            receiver = try fieldChain(found.value, Array(fields.dropLast()), at: at)
+            name = fields[fields.count - 1]
+            offset = at
+        case .parenthesized(let pipeline, let fields, let at) where !fields.isEmpty:
+            receiver = try fieldChain(try evaluate(pipeline, dot: dot), Array(fields.dropLast()), at: at)
+            name = fields[fields.count - 1]
+            offset = at
+        default:
+            return nil
+        }
+        var arguments: [TemplateValue] = []
+        for operand in operands { arguments.append(try value(of: operand, dot: dot)) }
+        if let final { arguments.append(final) }
+        do {
+            return try receiver.method(name, arguments)
+        } catch {
+            throw self.error(at: offset, error.message)
+        }
+    }
+
     private func fieldChain(_ start: TemplateValue, _ fields: [String], at offset: Int) throws(AlertTemplateError) -> TemplateValue {
         var value = start
         for field in fields {
+            // A method without arguments reads as a field (`.Alerts.Firing`, `.Labels.SortedPairs`).
+            do {
+                if let result = try value.method(field, []) {
+                    value = result
+                    continue
+                }
+            } catch {
+                throw self.error(at: offset, error.message)
+            }
             switch value {
+            case .kv(let map):
+                value = .string(map[field] ?? "")
+            case .record(let record):
+                guard let fieldValue = record[field] else { throw error(at: offset, "can't evaluate field \(field) in type \(record.type)") }
+                value = fieldValue
             case .labels(let map):
                 // missingkey=zero: a label that is not there is the empty string.
                 value = .string(map[field] ?? "")
@@ -293,7 +355,8 @@ struct TemplateRenderer {
             try arity(1)
             switch args[0] {
             case .string(let text): return .int(Int64(text.utf8.count))
-            case .labels(let map): return .int(Int64(map.count))
+            case .labels(let map), .kv(let map): return .int(Int64(map.count))
+            case .list(let elements, _): return .int(Int64(elements.count))
             default: throw error(at: offset, "error calling len: len of type \(args[0].goType)")
             }
         case "index":
@@ -301,8 +364,13 @@ struct TemplateRenderer {
             var item = args[0]
             for key in args.dropFirst() {
                 switch (item, key) {
-                case (.labels(let map), .string(let label)): item = .string(map[label] ?? "")
-                case (.labels, _): throw error(at: offset, "error calling index: value has type \(key.goType); should be string")
+                case (.labels(let map), .string(let label)), (.kv(let map), .string(let label)): item = .string(map[label] ?? "")
+                case (.list(let elements, _), .int(let position)):
+                    guard position >= 0, position < elements.count else {
+                        throw error(at: offset, "error calling index: index out of range: \(position)")
+                    }
+                    item = elements[Int(position)]
+                case (.labels, _), (.kv, _): throw error(at: offset, "error calling index: value has type \(key.goType); should be string")
                 case (.string(let text), .int(let position)):
                     let utf8 = Array(text.utf8)
                     guard position >= 0, position < utf8.count else {
@@ -401,10 +469,23 @@ struct TemplateRenderer {
             }
         case "externalURL":
             try arity(0)
-            return .string(data.externalURL)
+            return .string(externalURL)
         case "pathPrefix":
             try arity(0)
-            return .string(HostPort.path(ofURL: data.externalURL))
+            return .string(HostPort.path(ofURL: externalURL))
+        case "join":
+            // Alertmanager's: strings.Join with the separator first, for pipelines.
+            try arity(2)
+            guard case .string(let separator) = args[0] else { throw error(at: offset, "wrong type for value; expected string; got \(args[0].goType)") }
+            guard case .list(let elements, .strings) = args[1] else {
+                throw error(at: offset, "wrong type for value; expected []string; got \(args[1].goType)")
+            }
+            return .string(elements.map(GoFormat.print).joined(separator: separator))
+        case "stringSlice":
+            for argument in args {
+                guard case .string = argument else { throw error(at: offset, "wrong type for value; expected string; got \(argument.goType)") }
+            }
+            return .list(args, .strings)
         default:
             throw error(at: offset, "function \"\(name)\" not defined")
         }
@@ -452,8 +533,9 @@ struct TemplateRenderer {
         case .int(let int): int != 0
         case .float(let float): float != 0
         case .bool(let bool): bool
-        case .labels(let map): !map.isEmpty
-        case .data, .time: true
+        case .labels(let map), .kv(let map): !map.isEmpty
+        case .list(let elements, _): !elements.isEmpty
+        case .data, .time, .record: true
         case .null: false
         }
     }
