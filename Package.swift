@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(name: "SondePostgresTests", dependencies: ["SondePostgres", "SondeCollectors", "SondeCore", "SondeTestSupport"]),
         .testTarget(name: "SondeAWSTests", dependencies: ["SondeAWS", "SondeCore", "SondeNet", "SondeTestSupport"]),
         .testTarget(name: "SondeNetTests", dependencies: ["SondeNet", "SondeCore", "SondeTestSupport"]),
-        .testTarget(name: "SondeNotifyTests", dependencies: ["SondeNotify", "SondeCore", "SondeNet", "SondeTestSupport"]),
+        .testTarget(name: "SondeNotifyTests", dependencies: ["SondeNotify", "SondeCore", "SondeNet", "SondeAWS", "SondeTestSupport"]),
         .testTarget(
             name: "SondeRulesTests", dependencies: ["SondeRules", "SondeCore", "SondeStore", "SondeTestSupport"],
             // promtool test files with their recorded outcomes (scripts/promtool-corpus.sh).

@@ -48,7 +48,12 @@ public enum Agent {
             try CollectorFactory.schedules(for: config, identity: identity, dataDirectory: dataDirectory, clock: clock, logger: logger)
         }
         let supervisor = CollectorSupervisor(store: store, schedules: try factory(config), clock: clock, logger: logger)
-        let notify = try NotifyWiring.service(config, dataDirectory: dataDirectory, clock: clock, logger: logger)
+        let environment = ProcessEnvironment.current()
+        let notify = try NotifyWiring.service(
+            config, dataDirectory: dataDirectory,
+            awsCredentials: AWSCredentialsChain.standard(
+                environment: environment, instanceRole: identity.onEC2 ? InstanceRoleCredentialsProvider(client: HTTPClient(), logger: logger) : nil),
+            environment: environment, instanceRegion: identity.region.isEmpty ? nil : identity.region, clock: clock, logger: logger)
         let rules = try ruleService(config, store: store, dataDirectory: dataDirectory, notify: notify, clock: clock, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StoreService(store: store, flushInterval: config.storage.flushInterval, clock: clock, logger: logger), serviceName: "store"),

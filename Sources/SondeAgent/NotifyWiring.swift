@@ -1,6 +1,8 @@
 import Logging
 import ServiceLifecycle
+import SondeAWS
 import SondeCore
+import SondeNet
 import SondeNotify
 import SondeRules
 import SondeStore
@@ -22,12 +24,43 @@ public enum NotifyWiring {
         return try AlertmanagerConfig.parse(inline, keyPath: "notify")
     }
 
-    static func service(_ config: SondeConfig, dataDirectory: String, clock: any SondeClock, logger: Logger) throws -> NotifyService? {
+    /// Alertmanager's default templates and the configuration's `templates:` files, relative to
+    /// `config_file`'s folder (as Alertmanager takes them), or to the working directory when inline.
+    public static func templates(_ notify: NotifyConfig, config: AlertmanagerConfig) throws -> NotificationTemplates {
+        let folder = notify.configFile.map { path in path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) : "." }
+        let templates = try NotificationTemplates.load(config.templates, baseDirectory: folder.map { $0.isEmpty ? "/" : $0 })
+        try templates.checkFields(of: config)
+        return templates
+    }
+
+    /// What `sonde check` and the agent's start check: the configuration, its template files and
+    /// fields, and that every SNS receiver has a region and no role to assume.
+    public static func check(_ notify: NotifyConfig, environment: [String: String]) throws {
+        let config = try alertmanagerConfig(notify)
+        _ = try templates(notify, config: config)
+        for receiver in config.receivers {
+            for sns in receiver.sns {
+                do {
+                    _ = try SNSSender(config: sns, credentials: StaticCredentialsProvider(AWSCredentials(accessKeyID: "", secretAccessKey: "", source: "check")),
+                                      environment: environment, http: HTTPClient())
+                } catch {
+                    throw SondeError(error.code, "receiver \(receiver.name): \(error.message)")
+                }
+            }
+        }
+    }
+
+    static func service(
+        _ config: SondeConfig, dataDirectory: String, awsCredentials: any AWSCredentialsProvider, environment: [String: String], instanceRegion: String?,
+        clock: any SondeClock, logger: Logger
+    ) throws -> NotifyService? {
         guard config.notify.isConfigured else { return nil }
+        let alertmanager = try alertmanagerConfig(config.notify)
         return try NotifyService(
-            config: alertmanagerConfig(config.notify), dataDirectory: dataDirectory + "/notify",
+            config: alertmanager, dataDirectory: dataDirectory + "/notify",
             externalURL: config.notify.externalURL ?? "http://\(config.api.listen)", maxAge: config.notify.maxAge,
-            outboxMaxBytes: Int(config.notify.outboxMaxBytes), clock: clock, logger: logger)
+            outboxMaxBytes: Int(config.notify.outboxMaxBytes), templates: templates(config.notify, config: alertmanager),
+            awsCredentials: awsCredentials, environment: environment, instanceRegion: instanceRegion, clock: clock, logger: logger)
     }
 
     /// What the rules hand to notification after a round, as Prometheus sends to Alertmanager:

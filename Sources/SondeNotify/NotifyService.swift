@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Logging
+import SondeAWS
 import SondeCore
 import SondeNet
 import Synchronization
@@ -16,11 +17,12 @@ import Glibc
 /// durable outbox and one delivery loop per receiver integration, as Alertmanager takes them in
 /// order. The rules service hands it every firing and recently resolved alert after each round.
 ///
-/// Delivered today: `webhook_configs`. A configuration with Slack or SNS receivers is refused by
-/// `init`, naming them, until their senders land.
+/// Each notification is rendered once, when it is made (webhook JSON, Slack JSON, an SNS message
+/// and its parameters), and the outbox keeps the result until a send succeeds.
 public final class NotifyService: Sendable {
     public let config: AlertmanagerConfig
     public let externalURL: String
+    public let templates: NotificationTemplates
     private let outbox: NotificationOutbox
     private let silences: SilenceFile
     private let clock: any SondeClock
@@ -37,16 +39,19 @@ public final class NotifyService: Sendable {
         var log = NotificationLog()
         var incoming: [NotifyAlert] = []
         var dropped: [String: Int] = [:]
+        var templateFailures: [String: Int] = [:]
     }
 
     public init(
         config: AlertmanagerConfig, dataDirectory: String, externalURL: String, maxAge: Duration = .seconds(24 * 3600),
-        outboxMaxBytes: Int = 64 << 20, client: HTTPClient = HTTPClient(), backoff: RetryBackoff = RetryBackoff(),
+        outboxMaxBytes: Int = 64 << 20, templates: NotificationTemplates = .defaults, client: HTTPClient = HTTPClient(),
+        awsCredentials: any AWSCredentialsProvider = AWSCredentialsChain.standard(environment: ProcessEnvironment.current(), instanceRole: nil),
+        environment: [String: String] = ProcessEnvironment.current(), instanceRegion: String? = nil, backoff: RetryBackoff = RetryBackoff(),
         clock: any SondeClock, logger: Logger
     ) throws(SondeError) {
-        try Self.checkDeliverable(config)
         self.config = config
         self.externalURL = externalURL
+        self.templates = templates
         self.clock = clock
         self.logger = logger
         if mkdir(dataDirectory, 0o750) != 0, errno != EEXIST {
@@ -63,10 +68,26 @@ public final class NotifyService: Sendable {
         var deliveries: [String: OutboxDelivery] = [:]
         let outbox = self.outbox
         for receiver in config.receivers {
-            for (integration, _) in planner.integrations(of: receiver) where integration.kind == .webhook {
-                let sender = WebhookSender(config: receiver.webhooks[integration.index], client: client)
+            for (integration, _) in planner.integrations(of: receiver) {
+                let send: @Sendable (NotificationOutbox.Entry) async -> DeliveryOutcome
+                switch integration.kind {
+                case .webhook:
+                    let sender = WebhookSender(config: receiver.webhooks[integration.index], client: client)
+                    send = { await sender.send($0) }
+                case .slack:
+                    let sender = WebhookSender(slack: receiver.slack[integration.index], client: client)
+                    send = { await sender.send($0) }
+                case .sns:
+                    let sender: SNSSender
+                    do {
+                        sender = try SNSSender(config: receiver.sns[integration.index], credentials: awsCredentials, environment: environment, instanceRegion: instanceRegion, http: client)
+                    } catch {
+                        throw SondeError(error.code, "receiver \(receiver.name): \(error.message)")
+                    }
+                    send = { await sender.send($0) }
+                }
                 deliveries[integration.name] = OutboxDelivery(
-                    integration: integration.name, outbox: outbox, backoff: backoff, clock: clock, logger: logger) { await sender.send($0) }
+                    integration: integration.name, outbox: outbox, backoff: backoff, clock: clock, logger: logger, send: send)
             }
         }
         self.deliveries = deliveries
@@ -79,13 +100,6 @@ public final class NotifyService: Sendable {
             }
         }
         state = Mutex(initial)
-    }
-
-    /// Refuses receivers whose integrations this version cannot deliver to.
-    public static func checkDeliverable(_ config: AlertmanagerConfig) throws(SondeError) {
-        for receiver in config.receivers where !receiver.slack.isEmpty || !receiver.sns.isEmpty {
-            throw SondeError(.unsupported, "receiver \(receiver.name): slack_configs and sns_configs are not delivered yet; only webhook_configs")
-        }
     }
 
     /// Alerts from a rules round (firing ones, and resolved ones with their end).
@@ -131,7 +145,7 @@ public final class NotifyService: Sendable {
                     !activeSilences.contains { $0.silences(alert.labels, at: now) } && !inhibitor.mutes(alert.labels, among: everything, now: now)
                 }
                 for planned in planner.plan(flush, alerts: unmuted, log: &state.log, now: now) {
-                    if let entry = render(planned, now: now) { enqueue.append(entry) }
+                    if let entry = render(planned, now: now, templateFailures: &state.templateFailures) { enqueue.append(entry) }
                 }
                 state.groups.flushed(flush, now: now)
             }
@@ -171,14 +185,38 @@ public final class NotifyService: Sendable {
         return next
     }
 
-    func render(_ planned: NotificationPlanner.Planned, now: Int64) -> NotificationOutbox.NewEntry? {
-        guard planned.integration.kind == .webhook, let receiver = config.receiver(named: planned.integration.receiver) else { return nil }
-        let webhook = receiver.webhooks[planned.integration.index]
-        let (alerts, truncated) = WebhookMessage.truncate(planned.alerts, maxAlerts: webhook.maxAlerts)
-        let data = NotificationData(receiver: receiver.name, groupLabels: planned.groupLabels, alerts: alerts, externalURL: externalURL, now: now)
-        let body = WebhookMessage.json(data, groupKey: planned.groupKey, truncatedAlerts: truncated)
+    /// The outbox entry for a planned notification; a template that fails counts in `templateFailures`.
+    func render(_ planned: NotificationPlanner.Planned, now: Int64, templateFailures: inout [String: Int]) -> NotificationOutbox.NewEntry? {
+        guard let receiver = config.receiver(named: planned.integration.receiver) else { return nil }
         let key = AlertFingerprint(Labels([Label("group", planned.groupKey), Label("at", String(now))])).description
-        return .init(integration: planned.integration.name, groupKey: planned.groupKey, deduplicationKey: key, body: Array(body.utf8))
+        let index = planned.integration.index
+        var failures: [String] = []
+        let entry: NotificationOutbox.NewEntry
+        switch planned.integration.kind {
+        case .webhook:
+            let (alerts, truncated) = WebhookMessage.truncate(planned.alerts, maxAlerts: receiver.webhooks[index].maxAlerts)
+            let data = NotificationData(receiver: receiver.name, groupLabels: planned.groupLabels, alerts: alerts, externalURL: externalURL, now: now)
+            let body = WebhookMessage.json(data, groupKey: planned.groupKey, truncatedAlerts: truncated)
+            entry = .init(integration: planned.integration.name, groupKey: planned.groupKey, deduplicationKey: key, body: Array(body.utf8))
+        case .slack:
+            let data = NotificationData(receiver: receiver.name, groupLabels: planned.groupLabels, alerts: planned.alerts, externalURL: externalURL, now: now)
+            let body = SlackMessage.json(receiver.slack[index], data: data, templates: templates, failures: &failures)
+            entry = .init(integration: planned.integration.name, groupKey: planned.groupKey, deduplicationKey: key, body: Array(body.utf8))
+        case .sns:
+            let data = NotificationData(receiver: receiver.name, groupLabels: planned.groupLabels, alerts: planned.alerts, externalURL: externalURL, now: now)
+            let rendered = SNSMessage.render(
+                receiver.sns[index], data: data, templates: templates, groupKey: planned.groupKey, deduplicationKey: key, failures: &failures)
+            entry = .init(
+                integration: planned.integration.name, groupKey: planned.groupKey, deduplicationKey: key, body: Array(rendered.message.utf8),
+                fields: rendered.parameters)
+        }
+        for failure in failures {
+            logger.error("notification template failed; that field uses Alertmanager's default", metadata: [
+                "notify.integration": "\(planned.integration.name)", "error": "\(failure)",
+            ])
+        }
+        if !failures.isEmpty { templateFailures[planned.integration.name, default: 0] += failures.count }
+        return entry
     }
 
     /// `sonde_*` self-metrics, for the agent to store.
@@ -194,6 +232,8 @@ public final class NotifyService: Sendable {
             for (reason, count) in failed.sorted(by: { $0.key < $1.key }) {
                 samples.append((Labels([Label(Labels.metricNameLabel, "sonde_notifications_failed_total"), Label("reason", reason)] + labels), Double(count)))
             }
+            let templateFailures = state.withLock { $0.templateFailures[name] } ?? 0
+            samples.append((Labels([Label(Labels.metricNameLabel, "sonde_notify_template_errors_total")] + labels), Double(templateFailures)))
         }
         let statistics = outbox.statistics
         samples.append((Labels(name: "sonde_notify_outbox_entries"), Double(statistics.entries)))

@@ -80,13 +80,16 @@ struct NotifyServiceTests {
         }
     }
 
-    @Test("Slack and SNS receivers are refused until their senders land, naming the receiver")
-    func notYet() throws {
+    @Test("an SNS receiver with no region to be found is refused at start, naming the receiver")
+    func snsWithoutRegion() throws {
         let directory = TemporaryDirectory("sonde-notify")
         defer { directory.remove() }
-        let config = try AlertmanagerConfig.parse("route: {receiver: chat}\nreceivers: [{name: chat, slack_configs: [{api_url: 'http://127.0.0.1:1/'}]}]")
-        #expect(throws: SondeError.self) {
-            try NotifyService(config: config, dataDirectory: directory.path, externalURL: "", clock: SystemClock(), logger: Logger(label: "t"))
+        let config = try AlertmanagerConfig.parse("route: {receiver: pager}\nreceivers: [{name: pager, sns_configs: [{phone_number: '+15555550100'}]}]")
+        do {
+            _ = try NotifyService(config: config, dataDirectory: directory.path, externalURL: "", environment: [:], clock: SystemClock(), logger: Logger(label: "t"))
+            Issue.record("accepted")
+        } catch {
+            #expect(error.message.contains("receiver pager") && error.message.contains("no region"), "\(error.message)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SondeCore
 import SondeNet
 import SondeNotify
@@ -167,5 +168,54 @@ struct SlackMessageTests {
         #expect(json.contains(#""title":"[FIRING:1] DiskFull (db-0)""#))
         #expect(json.contains(#""text":"ok""#))
         #expect(failures.count == 1 && failures[0].hasPrefix("title: 1:"), "\(failures)")
+    }
+}
+
+@Suite("Slack delivery", .exclusiveMachineUse)
+struct SlackDeliveryTests {
+    @Test("through the service to the api_url_file's URL; a failing field falls back to its default, logged and counted")
+    func delivered() async throws {
+        try await LoopbackServer.with(script: webhookRecorderScript) { hook in
+            let directory = TemporaryDirectory("sonde-slack")
+            defer { directory.remove() }
+            TestFiles.append(directory.path + "/slack-url", "  \(hook.base)/services/T0/B0/x  \n")
+            TestFiles.append(directory.path + "/ops.tmpl", #"{{ define "ops.text" }}{{ range .Alerts.Firing }}{{ .Labels.instance }} {{ end }}{{ end }}"#)
+            let config = try AlertmanagerConfig.parse("""
+                templates: ['ops.tmpl']
+                route: {receiver: ops, group_by: [alertname], group_wait: 0s}
+                receivers:
+                  - name: ops
+                    slack_configs: [{api_url_file: '\(directory.path)/slack-url', channel: '#ops', text: '{{ template "ops.text" . }}', footer: '{{ index .Alerts 9 }}'}]
+                """)
+            let templates = try NotificationTemplates.load(config.templates, baseDirectory: directory.path)
+            let service = try NotifyService(
+                config: config, dataDirectory: directory.path + "/data", externalURL: "http://127.0.0.1:9733", templates: templates,
+                clock: SystemClock(), logger: Logger(label: "test"))
+            let now = SystemClock().wallMilliseconds
+            service.receive(["web-1", "web-2"].map { instance in
+                NotifyAlert(labels: Labels([Label("alertname", "HighCPU"), Label("instance", instance)]), annotations: [:], startsAt: now - 1000,
+                            endsAt: now + 600_000, updatedAt: now)
+            })
+            let running = Task { await service.run() }
+            var received: [(path: String, body: String)] = []
+            for _ in 0..<250 where received.isEmpty {
+                try await Task.sleep(for: .milliseconds(20))
+                received = await AlertmanagerParityTests.received(hook)
+            }
+            running.cancel()
+            await running.value
+            let message = try #require(received.first)
+            #expect(received.count == 1)
+            #expect(message.path == "/services/T0/B0/x")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(message.body.utf8)) as? [String: Any])
+            #expect(object["channel"] as? String == "#ops")
+            let attachment = try #require((object["attachments"] as? [[String: Any]])?.first)
+            #expect(attachment["text"] as? String == "web-1 web-2 ")
+            #expect(attachment["title"] as? String == "[FIRING:2] HighCPU ")
+            #expect(attachment["footer"] as? String == "", "the default footer, empty")
+            let metrics = service.selfMetrics(now: now)
+            #expect(metrics.contains { $0.0[Labels.metricNameLabel] == "sonde_notify_template_errors_total" && $0.0["integration"] == "slack" && $0.1 == 1 })
+            #expect(metrics.contains { $0.0[Labels.metricNameLabel] == "sonde_notifications_total" && $0.0["integration"] == "slack" && $0.1 == 1 })
+        }
     }
 }

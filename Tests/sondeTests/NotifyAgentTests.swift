@@ -102,4 +102,30 @@ struct NotifyAgentTests {
             #expect(outbox.stdout.hasSuffix(",0\n"), "\(outbox.stdout)")
         }
     }
+
+    @Test("sonde check reads the config_file's template files beside it and names a broken template field or file")
+    func checkTemplates() throws {
+        let scratch = TemporaryDirectory("sonde-notify-check")
+        defer { scratch.remove() }
+        let config = scratch.path + "/sonde.yaml"
+        writeFile(config, "notify: {config_file: '\(scratch.path)/alertmanager.yml'}\n")
+        func alertmanager(text: String, template: String) {
+            writeFile(scratch.path + "/alertmanager.yml", """
+                templates: ['templates/*.tmpl']
+                route: {receiver: chat}
+                receivers: [{name: chat, slack_configs: [{api_url: 'http://127.0.0.1:1/x', text: '\(text)'}]}]
+                """)
+            mkdir(scratch.path + "/templates", 0o755)
+            writeFile(scratch.path + "/templates/chat.tmpl", template)
+        }
+        alertmanager(text: #"{{ template "chat.text" . }}"#, template: #"{{ define "chat.text" }}{{ .Status }}{{ end }}"#)
+        let good = Sonde.run(["check", "--config", config])
+        #expect(good.status == 0, "\(good.stderr)")
+        alertmanager(text: "{{ .Status | nosuch }}", template: "")
+        let badField = Sonde.run(["check", "--config", config])
+        #expect(badField.status == 1 && badField.stderr.contains("receiver chat: slack_configs[0].text") && badField.stderr.contains("nosuch"), "\(badField.stderr)")
+        alertmanager(text: "ok", template: "\n{{ define \"x\" }}{{ if }}{{ end }}{{ end }}")
+        let badFile = Sonde.run(["check", "--config", config])
+        #expect(badFile.status == 1 && badFile.stderr.contains("templates/chat.tmpl:2:"), "\(badFile.stderr)")
+    }
 }

@@ -67,7 +67,9 @@ public struct WebhookSender: Sendable {
         } catch {
             throw SondeError(.io, "cannot read \(path): \(error.message)")
         }
-        return String(text.prefix { !$0.isNewline }).trimmingPrefix(while: \.isWhitespace).description
+        // Alertmanager trims the whole file (strings.TrimSpace); a URL or a secret is one line.
+        let line = text.drop { $0.isWhitespace }.prefix { !$0.isNewline }
+        return String(line.reversed().drop { $0.isWhitespace }.reversed())
     }
 }
 

@@ -91,3 +91,41 @@ extension NotificationData.Alert {
         ]))
     }
 }
+
+extension NotificationTemplates {
+    /// Parses every templated field of `config`'s Slack and SNS receivers, as `amtool check-config`
+    /// does not (Alertmanager finds a broken field only when it sends).
+    ///
+    /// - Throws: the first field that does not parse, named by receiver, integration and key.
+    public func checkFields(of config: AlertmanagerConfig) throws(SondeError) {
+        for receiver in config.receivers {
+            for (index, slack) in receiver.slack.enumerated() {
+                let fields: [(String, String)] = [
+                    ("title", slack.title), ("title_link", slack.titleLink), ("pretext", slack.pretext), ("text", slack.text),
+                    ("fallback", slack.fallback), ("callback_id", slack.callbackID), ("footer", slack.footer), ("color", slack.color),
+                    ("username", slack.username), ("icon_emoji", slack.iconEmoji), ("icon_url", slack.iconURL), ("image_url", slack.imageURL),
+                    ("thumb_url", slack.thumbURL), ("channel", slack.channel ?? ""),
+                ]
+                try check(fields, at: "receiver \(receiver.name): slack_configs[\(index)]")
+            }
+            for (index, sns) in receiver.sns.enumerated() {
+                var fields: [(String, String)] = [
+                    ("subject", sns.subject), ("message", sns.message), ("topic_arn", sns.topicARN ?? ""), ("target_arn", sns.targetARN ?? ""),
+                    ("phone_number", sns.phoneNumber ?? ""),
+                ]
+                for (key, value) in sns.attributes.sorted(by: { $0.key < $1.key }) { fields += [("attributes", key), ("attributes." + key, value)] }
+                try check(fields, at: "receiver \(receiver.name): sns_configs[\(index)]")
+            }
+        }
+    }
+
+    private func check(_ fields: [(String, String)], at place: String) throws(SondeError) {
+        for (key, text) in fields {
+            do {
+                try set.check(text)
+            } catch {
+                throw SondeError(.invalidArgument, "\(place).\(key): template at \(error.line):\(error.column): \(error.message)")
+            }
+        }
+    }
+}

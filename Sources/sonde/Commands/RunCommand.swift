@@ -63,7 +63,7 @@ struct CheckCommand: ParsableCommand {
         do {
             parsed = try SondeConfig.load(path: config)
             try CollectorFactory.validate(parsed)
-            if parsed.notify.isConfigured { try NotifyService.checkDeliverable(NotifyWiring.alertmanagerConfig(parsed.notify)) }
+            if parsed.notify.isConfigured { try NotifyWiring.check(parsed.notify, environment: ProcessEnvironment.current()) }
         } catch {
             Terminal.error("error: \(error)")
             throw ExitCode(1)
