@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "SondeCollectors", targets: ["SondeCollectors"]),
         .library(name: "SondeRules", targets: ["SondeRules"]),
         .library(name: "SondeNotify", targets: ["SondeNotify"]),
+        .library(name: "SondeNet", targets: ["SondeNet"]),
         .library(name: "SondePostgres", targets: ["SondePostgres"]),
     ],
     dependencies: [

@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "sonde", path: ".."),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -47,7 +48,9 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "SondeNotify", package: "sonde"),
+                .product(name: "SondeNet", package: "sonde"),
                 .product(name: "SondeCore", package: "sonde"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/NotifyBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
