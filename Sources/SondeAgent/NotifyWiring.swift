@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import SondeAWS
+import SondeCollectors
 import SondeCore
 import SondeNet
 import SondeNotify
@@ -38,16 +39,30 @@ public enum NotifyWiring {
     public static func check(_ notify: NotifyConfig, environment: [String: String]) throws {
         let config = try alertmanagerConfig(notify)
         _ = try templates(notify, config: config)
+        let planner = NotificationPlanner(config: config)
+        let keys = StaticCredentialsProvider(AWSCredentials(accessKeyID: "", secretAccessKey: "", source: "sonde check"))
         for receiver in config.receivers {
-            for sns in receiver.sns {
-                do {
-                    _ = try SNSSender(config: sns, credentials: StaticCredentialsProvider(AWSCredentials(accessKeyID: "", secretAccessKey: "", source: "check")),
-                                      environment: environment, http: HTTPClient())
-                } catch {
-                    throw SondeError(error.code, "receiver \(receiver.name): \(error.message)")
-                }
+            for (integration, _) in planner.integrations(of: receiver) {
+                _ = try IntegrationSender.make(integration, of: receiver, client: HTTPClient(), awsCredentials: keys, environment: environment, instanceRegion: nil)
             }
         }
+    }
+
+    /// `sonde notify test`: the test alert with `labels`, through the configuration's route (or to
+    /// `receiver`), sent now with the credentials the agent would use.
+    public static func test(_ config: SondeConfig, receiver: String?, labels: [String: String]) async throws -> [NotificationTest.Result] {
+        guard config.notify.isConfigured else { throw SondeError(.invalidArgument, "notify: no receivers configured") }
+        let alertmanager = try alertmanagerConfig(config.notify)
+        let templates = try templates(config.notify, config: alertmanager)
+        let environment = ProcessEnvironment.current()
+        let onEC2 = InstanceIdentity.looksLikeEC2()
+        let now = SystemClock().wallMilliseconds
+        return try await NotificationTest.run(
+            NotificationTest.alert(hostname: InstanceIdentity.localHostname(), labels: labels, now: now), config: alertmanager, templates: templates,
+            receiver: receiver, externalURL: config.notify.externalURL ?? "http://\(config.api.listen)",
+            awsCredentials: AWSCredentialsChain.standard(
+                environment: environment, instanceRole: onEC2 ? InstanceRoleCredentialsProvider(client: HTTPClient(), logger: Logger(label: "sonde")) : nil),
+            environment: environment, instanceRegion: nil, now: now)
     }
 
     static func service(

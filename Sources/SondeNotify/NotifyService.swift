@@ -69,23 +69,8 @@ public final class NotifyService: Sendable {
         let outbox = self.outbox
         for receiver in config.receivers {
             for (integration, _) in planner.integrations(of: receiver) {
-                let send: @Sendable (NotificationOutbox.Entry) async -> DeliveryOutcome
-                switch integration.kind {
-                case .webhook:
-                    let sender = WebhookSender(config: receiver.webhooks[integration.index], client: client)
-                    send = { await sender.send($0) }
-                case .slack:
-                    let sender = WebhookSender(slack: receiver.slack[integration.index], client: client)
-                    send = { await sender.send($0) }
-                case .sns:
-                    let sender: SNSSender
-                    do {
-                        sender = try SNSSender(config: receiver.sns[integration.index], credentials: awsCredentials, environment: environment, instanceRegion: instanceRegion, http: client)
-                    } catch {
-                        throw SondeError(error.code, "receiver \(receiver.name): \(error.message)")
-                    }
-                    send = { await sender.send($0) }
-                }
+                let send = try IntegrationSender.make(
+                    integration, of: receiver, client: client, awsCredentials: awsCredentials, environment: environment, instanceRegion: instanceRegion)
                 deliveries[integration.name] = OutboxDelivery(
                     integration: integration.name, outbox: outbox, backoff: backoff, clock: clock, logger: logger, send: send)
             }
@@ -188,28 +173,9 @@ public final class NotifyService: Sendable {
     /// The outbox entry for a planned notification; a template that fails counts in `templateFailures`.
     func render(_ planned: NotificationPlanner.Planned, now: Int64, templateFailures: inout [String: Int]) -> NotificationOutbox.NewEntry? {
         guard let receiver = config.receiver(named: planned.integration.receiver) else { return nil }
-        let key = AlertFingerprint(Labels([Label("group", planned.groupKey), Label("at", String(now))])).description
-        let index = planned.integration.index
-        var failures: [String] = []
-        let entry: NotificationOutbox.NewEntry
-        switch planned.integration.kind {
-        case .webhook:
-            let (alerts, truncated) = WebhookMessage.truncate(planned.alerts, maxAlerts: receiver.webhooks[index].maxAlerts)
-            let data = NotificationData(receiver: receiver.name, groupLabels: planned.groupLabels, alerts: alerts, externalURL: externalURL, now: now)
-            let body = WebhookMessage.json(data, groupKey: planned.groupKey, truncatedAlerts: truncated)
-            entry = .init(integration: planned.integration.name, groupKey: planned.groupKey, deduplicationKey: key, body: Array(body.utf8))
-        case .slack:
-            let data = NotificationData(receiver: receiver.name, groupLabels: planned.groupLabels, alerts: planned.alerts, externalURL: externalURL, now: now)
-            let body = SlackMessage.json(receiver.slack[index], data: data, templates: templates, failures: &failures)
-            entry = .init(integration: planned.integration.name, groupKey: planned.groupKey, deduplicationKey: key, body: Array(body.utf8))
-        case .sns:
-            let data = NotificationData(receiver: receiver.name, groupLabels: planned.groupLabels, alerts: planned.alerts, externalURL: externalURL, now: now)
-            let rendered = SNSMessage.render(
-                receiver.sns[index], data: data, templates: templates, groupKey: planned.groupKey, deduplicationKey: key, failures: &failures)
-            entry = .init(
-                integration: planned.integration.name, groupKey: planned.groupKey, deduplicationKey: key, body: Array(rendered.message.utf8),
-                fields: rendered.parameters)
-        }
+        let (entry, failures) = NotificationRendering.entry(
+            planned.integration, of: receiver, groupKey: planned.groupKey, groupLabels: planned.groupLabels, alerts: planned.alerts,
+            externalURL: externalURL, templates: templates, now: now)
         for failure in failures {
             logger.error("notification template failed; that field uses Alertmanager's default", metadata: [
                 "notify.integration": "\(planned.integration.name)", "error": "\(failure)",

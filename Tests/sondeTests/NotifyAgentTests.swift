@@ -128,4 +128,43 @@ struct NotifyAgentTests {
         let badFile = Sonde.run(["check", "--config", config])
         #expect(badFile.status == 1 && badFile.stderr.contains("templates/chat.tmpl:2:"), "\(badFile.stderr)")
     }
+
+    @Test("sonde notify test follows the route (or --receiver), reaches the webhook and Slack, and says what a refusing receiver answered")
+    func notifyTest() async throws {
+        try await LoopbackServer.with(script: webhookRecorderScript) { hook in
+            try await LoopbackServer.with(script: webhookRecorderScript, arguments: ["reject"]) { refusing in
+                let scratch = TemporaryDirectory("sonde-notify-test")
+                defer { scratch.remove() }
+                let config = scratch.path + "/sonde.yaml"
+                writeFile(config, """
+                    notify:
+                      route:
+                        receiver: team
+                        routes: [{matchers: ['severity="critical"'], receiver: pager}]
+                      receivers:
+                        - name: team
+                          webhook_configs: [{url: '\(hook.base)/team'}]
+                          slack_configs: [{api_url: '\(hook.base)/slack', channel: '#ops'}]
+                        - name: pager
+                          webhook_configs: [{url: '\(refusing.base)/pager'}]
+                    """)
+                let routed = Sonde.run(["notify", "test", "--config", config])
+                #expect(routed.status == 0, "\(routed.stdout)\(routed.stderr)")
+                #expect(routed.stdout.contains("team/webhook/0\tdelivered") && routed.stdout.contains("team/slack/0\tdelivered"), "\(routed.stdout)")
+                let received = await messages(hook)
+                #expect(received.count == 2)
+                #expect(received.contains { ($0["commonLabels"] as? [String: String])?["alertname"] == "SondeTestNotification" })
+                #expect(received.contains { ($0["channel"] as? String) == "#ops" })
+
+                let critical = Sonde.run(["notify", "test", "--config", config, "--label", "severity=critical"])
+                #expect(critical.status == 1)
+                #expect(critical.stdout.contains("pager/webhook/0\tnot delivered: http_400: bad payload: no such channel"), "\(critical.stdout)")
+
+                let unknown = Sonde.run(["notify", "test", "--config", config, "--receiver", "nobody"])
+                #expect(unknown.status == 1 && unknown.stderr.contains("no receiver named nobody; the configuration has team, pager"), "\(unknown.stderr)")
+                #expect(Sonde.run(["notify", "test", "--config", config, "--receiver", "team"]).status == 0)
+                #expect(await messages(hook).count == 4)
+            }
+        }
+    }
 }
