@@ -5,7 +5,7 @@ import PackageDescription
 // never sees -sanitize=fuzzer; it depends on the main package by path, so the harnesses exercise the
 // real code. Build and run with `Fuzz/run.sh` (see Fuzz/README.md), never with a plain `swift build`:
 // the harnesses have no `main`, libFuzzer provides it at link time.
-let harnesses = ["openmetrics", "selector", "scalars", "sealedchunk", "headchunk", "records", "gunicornlog", "logcheckpoint", "promql", "alerttemplate", "cloudwatchxml", "rulefiles"]
+let harnesses = ["openmetrics", "selector", "scalars", "sealedchunk", "headchunk", "records", "gunicornlog", "logcheckpoint", "promql", "alerttemplate", "cloudwatchxml", "rulefiles", "alertmanager", "notifytemplate"]
 
 let package = Package(
     name: "sonde-fuzz",
@@ -22,6 +22,7 @@ let package = Package(
                 .product(name: "SondeCollectors", package: "sonde"),
                 .product(name: "SondeRules", package: "sonde"),
                 .product(name: "SondeAWS", package: "sonde"),
+                .product(name: "SondeNotify", package: "sonde"),
                 "FuzzDriver", "FuzzSupport",
             ],
             path: "Sources/\(name)"
