@@ -172,3 +172,10 @@ enum FlatJSON {
         return index == bytes.count ? fields : nil
     }
 }
+
+extension AWSCredentialsChain {
+    /// The chain the agent uses: the standard one, with the instance role only `onEC2`.
+    public static func standard(environment: [String: String], onEC2: Bool, logger: Logger) -> AWSCredentialsChain {
+        standard(environment: environment, instanceRole: onEC2 ? InstanceRoleCredentialsProvider(client: HTTPClient(), logger: logger) : nil)
+    }
+}

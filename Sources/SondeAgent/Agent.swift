@@ -51,8 +51,7 @@ public enum Agent {
         let environment = ProcessEnvironment.current()
         let notify = try NotifyWiring.service(
             config, dataDirectory: dataDirectory,
-            awsCredentials: AWSCredentialsChain.standard(
-                environment: environment, instanceRole: identity.onEC2 ? InstanceRoleCredentialsProvider(client: HTTPClient(), logger: logger) : nil),
+            awsCredentials: AWSCredentialsChain.standard(environment: environment, onEC2: identity.onEC2, logger: logger),
             environment: environment, instanceRegion: identity.region.isEmpty ? nil : identity.region, clock: clock, logger: logger)
         let rules = try ruleService(config, store: store, dataDirectory: dataDirectory, notify: notify, clock: clock, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

@@ -59,8 +59,7 @@ public enum CollectorFactory {
             let billing = collectors.billing
             // The instance role is asked only where DMI and the metadata service said EC2 (the
             // identity discovered at start): off EC2 the metadata address is never contacted.
-            let instanceRole = identity.onEC2 ? InstanceRoleCredentialsProvider(client: HTTPClient(), logger: logger) : nil
-            let credentials = AWSCredentialsChain.standard(environment: environment, instanceRole: instanceRole)
+            let credentials = AWSCredentialsChain.standard(environment: environment, onEC2: identity.onEC2, logger: logger)
             let settings = BillingCollector.Settings(billing)
             schedules.append(CollectorSchedule(
                 collector: BillingCollector(settings: settings, credentials: credentials, now: { clock.wallMilliseconds }), settings: settings, interval: billing.interval,

@@ -28,8 +28,12 @@ public enum NotifyWiring {
     /// Alertmanager's default templates and the configuration's `templates:` files, relative to
     /// `config_file`'s folder (as Alertmanager takes them), or to the working directory when inline.
     public static func templates(_ notify: NotifyConfig, config: AlertmanagerConfig) throws -> NotificationTemplates {
-        let folder = notify.configFile.map { path in path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) : "." }
-        let templates = try NotificationTemplates.load(config.templates, baseDirectory: folder.map { $0.isEmpty ? "/" : $0 })
+        // The file's folder: "." for a bare name, "/" for a file at the root.
+        let folder = notify.configFile.map { path -> String in
+            guard let slash = path.lastIndex(of: "/") else { return "." }
+            return slash == path.startIndex ? "/" : String(path[..<slash])
+        }
+        let templates = try NotificationTemplates.load(config.templates, baseDirectory: folder)
         try templates.checkFields(of: config)
         return templates
     }
@@ -55,13 +59,11 @@ public enum NotifyWiring {
         let alertmanager = try alertmanagerConfig(config.notify)
         let templates = try templates(config.notify, config: alertmanager)
         let environment = ProcessEnvironment.current()
-        let onEC2 = InstanceIdentity.looksLikeEC2()
         let now = SystemClock().wallMilliseconds
         return try await NotificationTest.run(
             NotificationTest.alert(hostname: InstanceIdentity.localHostname(), labels: labels, now: now), config: alertmanager, templates: templates,
             receiver: receiver, externalURL: config.notify.externalURL ?? "http://\(config.api.listen)",
-            awsCredentials: AWSCredentialsChain.standard(
-                environment: environment, instanceRole: onEC2 ? InstanceRoleCredentialsProvider(client: HTTPClient(), logger: Logger(label: "sonde")) : nil),
+            awsCredentials: AWSCredentialsChain.standard(environment: environment, onEC2: InstanceIdentity.looksLikeEC2(), logger: Logger(label: "sonde")),
             environment: environment, instanceRegion: nil, now: now)
     }
 

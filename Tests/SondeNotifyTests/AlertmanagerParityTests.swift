@@ -52,21 +52,7 @@ struct AlertmanagerParityTests {
             let endsAt = now + 3_600_000
             let expected = try Self.sondeMessages(configText, startsAt: startsAt, endsAt: endsAt, now: now)
             try await AlertmanagerServer.with(config: configText) { alertmanager in
-                let body = "[" + Self.alerts.map { alert in
-                    """
-                    {"labels":\(Self.json(alert.labels)),"annotations":\(Self.json(alert.annotations)),\
-                    "startsAt":"\(TimestampFormat.rfc3339(milliseconds: startsAt))","endsAt":"\(TimestampFormat.rfc3339(milliseconds: endsAt))",\
-                    "generatorURL":"http://127.0.0.1:9733/graph?g0.expr=up"}
-                    """
-                }.joined(separator: ",") + "]"
-                let posted = try await HTTPClient().send(HTTPRequest(
-                    method: "POST", url: alertmanager.base + "/api/v2/alerts", headers: [("Content-Type", "application/json")], body: Array(body.utf8)))
-                #expect(posted.status == 200, "\(posted.text)")
-                var received: [(path: String, body: String)] = []
-                for _ in 0..<150 where received.count < expected.count {
-                    try await Task.sleep(for: .milliseconds(200))
-                    received = await Self.received(hook)
-                }
+                var received = try await Self.post(Self.alerts, startsAt: startsAt, endsAt: endsAt, to: alertmanager, awaiting: expected.count, at: hook)
                 let arrived = received.count >= expected.count
                 #expect(arrived, "\(received.count) of \(expected.count) notifications arrived\n\(alertmanager.log)")
                 try await Task.sleep(for: .seconds(1))  // and no more than those
@@ -123,6 +109,30 @@ struct AlertmanagerParityTests {
             let group = try #require(groups[key])
             return (key, try #require(config.receiver(named: group.node.route.receiver)), group.labels, group.alerts)
         }
+    }
+
+    /// Posts `alerts` to a real Alertmanager's API, then waits (up to 30 s) until `hook` has
+    /// `count` notifications, and returns what it has.
+    static func post(
+        _ alerts: [(labels: [String: String], annotations: [String: String])], startsAt: Int64, endsAt: Int64?, to alertmanager: AlertmanagerServer,
+        awaiting count: Int, at hook: LoopbackServer
+    ) async throws -> [(path: String, body: String)] {
+        let body = "[" + alerts.map { alert in
+            let end = endsAt.map { ",\"endsAt\":\"\(TimestampFormat.rfc3339(milliseconds: $0))\"" } ?? ""
+            return """
+                {"labels":\(json(alert.labels)),"annotations":\(json(alert.annotations)),\
+                "startsAt":"\(TimestampFormat.rfc3339(milliseconds: startsAt))"\(end),"generatorURL":"http://127.0.0.1:9733/graph?g0.expr=up"}
+                """
+        }.joined(separator: ",") + "]"
+        let posted = try await HTTPClient().send(HTTPRequest(
+            method: "POST", url: alertmanager.base + "/api/v2/alerts", headers: [("Content-Type", "application/json")], body: Array(body.utf8)))
+        #expect(posted.status == 200, "\(posted.text)")
+        var arrived: [(path: String, body: String)] = []
+        for _ in 0..<150 where arrived.count < count {
+            try await Task.sleep(for: .milliseconds(200))
+            arrived = await received(hook)
+        }
+        return arrived
     }
 
     static func received(_ hook: LoopbackServer) async -> [(path: String, body: String)] {

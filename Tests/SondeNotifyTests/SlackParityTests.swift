@@ -71,20 +71,8 @@ struct SlackParityTests {
             let startsAt = now - 60_000
             let expected = try Self.sondeMessages(configText, startsAt: startsAt, now: now)
             try await AlertmanagerServer.with(config: configText) { alertmanager in
-                let body = "[" + Self.alerts.map { alert in
-                    """
-                    {"labels":\(AlertmanagerParityTests.json(alert.labels)),"annotations":\(AlertmanagerParityTests.json(alert.annotations)),\
-                    "startsAt":"\(TimestampFormat.rfc3339(milliseconds: startsAt))","generatorURL":"http://127.0.0.1:9733/graph?g0.expr=up"}
-                    """
-                }.joined(separator: ",") + "]"
-                let posted = try await HTTPClient().send(HTTPRequest(
-                    method: "POST", url: alertmanager.base + "/api/v2/alerts", headers: [("Content-Type", "application/json")], body: Array(body.utf8)))
-                #expect(posted.status == 200, "\(posted.text)")
-                var received: [(path: String, body: String)] = []
-                for _ in 0..<150 where received.count < expected.count {
-                    try await Task.sleep(for: .milliseconds(200))
-                    received = await AlertmanagerParityTests.received(hook)
-                }
+                let received = try await AlertmanagerParityTests.post(
+                    Self.alerts, startsAt: startsAt, endsAt: nil, to: alertmanager, awaiting: expected.count, at: hook)
                 #expect(received.count == expected.count, "\(received.count) of \(expected.count) arrived\n\(alertmanager.log)")
                 let theirs = received.map { $0.path + " " + Self.normalized($0.body) }.sorted()
                 let ours = expected.map { $0.path + " " + Self.normalized($0.body) }.sorted()
