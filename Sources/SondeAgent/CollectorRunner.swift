@@ -17,6 +17,7 @@ struct CollectorRunner: Sendable {
     let store: Store
     let clock: any SondeClock
     let logger: Logger
+    let board: AgentStatusBoard
 
     /// Per-runner state shared with abandoned runs.
     private final class State: Sendable {
@@ -30,7 +31,8 @@ struct CollectorRunner: Sendable {
     private let state = State()
     private let thread: CollectorThread
 
-    init(schedule: CollectorSchedule, store: Store, clock: any SondeClock, logger: Logger) {
+    init(schedule: CollectorSchedule, store: Store, board: AgentStatusBoard = AgentStatusBoard(), clock: any SondeClock, logger: Logger) {
+        self.board = board
         self.schedule = schedule
         self.store = store
         self.clock = clock
@@ -53,6 +55,7 @@ struct CollectorRunner: Sendable {
                 // The previous (timed-out) run is still going: skip this round, it counts as a timeout.
                 state.timeouts.withLock { $0 += 1 }
                 record(instant: instant, seconds: schedule.timeout.inSeconds, success: false)
+                board.collectorRan(name, at: instant, seconds: schedule.timeout.inSeconds, error: "the previous run has not finished (timed out)")
                 continue
             }
             let started = clock.monotonic
@@ -66,6 +69,7 @@ struct CollectorRunner: Sendable {
                     state.lastError.withLock { $0 = nil }
                 }
                 record(instant: instant, seconds: seconds, success: true)
+                board.collectorRan(name, at: instant, seconds: seconds, error: nil)
             case .failure(let batch, let message):
                 // What the collector gathered before failing is still worth keeping.
                 write(batch, at: instant)
@@ -79,10 +83,12 @@ struct CollectorRunner: Sendable {
                     logger.warning("collector failed", metadata: ["collector.name": "\(name)", "error": "\(message)"])
                 }
                 record(instant: instant, seconds: seconds, success: false)
+                board.collectorRan(name, at: instant, seconds: seconds, error: message)
             case .timedOut:
                 state.timeouts.withLock { $0 += 1 }
                 logger.warning("collector timed out", metadata: ["collector.name": "\(name)", "timeout.ms": "\(schedule.timeout.inMilliseconds)"])
                 record(instant: instant, seconds: seconds, success: false)
+                board.collectorRan(name, at: instant, seconds: seconds, error: "timed out after \(DurationParser.format(schedule.timeout.inMilliseconds))")
             }
         }
     }

@@ -15,8 +15,10 @@ final class CollectorSupervisor: Service, Sendable {
     private let updates: AsyncStream<[CollectorSchedule]>
     private let updatesInput: AsyncStream<[CollectorSchedule]>.Continuation
     private let initial: [CollectorSchedule]
+    private let board: AgentStatusBoard
 
-    init(store: Store, schedules: [CollectorSchedule], clock: any SondeClock, logger: Logger) {
+    init(store: Store, schedules: [CollectorSchedule], board: AgentStatusBoard = AgentStatusBoard(), clock: any SondeClock, logger: Logger) {
+        self.board = board
         self.store = store
         self.clock = clock
         self.logger = logger
@@ -47,10 +49,12 @@ final class CollectorSupervisor: Service, Sendable {
         let logger = self.logger
         let updates = self.updates
         let initial = self.initial
+        let board = self.board
         await cancelWhenGracefulShutdown {
             var running: [String: Running] = [:]
             func start(_ schedule: CollectorSchedule) {
-                let runner = CollectorRunner(schedule: schedule, store: store, clock: clock, logger: logger)
+                let runner = CollectorRunner(schedule: schedule, store: store, board: board, clock: clock, logger: logger)
+                board.collectorStarted(schedule.name)
                 var tasks = [Task { await runner.run() }]
                 if let listening = schedule.collector as? any ListeningCollector {
                     tasks.append(Task {
@@ -71,9 +75,11 @@ final class CollectorSupervisor: Service, Sendable {
                 for task in entry.tasks { task.cancel() }
                 for task in entry.tasks { await task.value }
                 await entry.schedule.collector.shutdown()
+                board.collectorRemoved(name)
                 logger.info("collector stopped", metadata: ["collector.name": "\(name)"])
             }
             for schedule in initial { start(schedule) }
+            board.started("collectors")
             for await schedules in updates {
                 for name in Self.collectorsToStop(running: running.values.map(\.schedule), wanted: schedules) {
                     await stop(name)

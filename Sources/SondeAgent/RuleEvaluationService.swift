@@ -23,6 +23,8 @@ public final class RuleEvaluationService: Service, Sendable {
         var evaluations: Double = 0
         var failures: Double = 0
         var missed: Double = 0
+        var lastEvaluation: Int64?
+        var lastDurationSeconds: Double = 0
     }
 
     private let store: Store
@@ -37,6 +39,11 @@ public final class RuleEvaluationService: Service, Sendable {
     private let notify: NotifyService?
     /// Groups handed over by a reload, taken up at the next wake-up.
     private let replacement = Mutex<[RuleSet.LoadedGroup]?>(nil)
+    /// The groups as their last rounds left them, for the HTTP API.
+    private let published = Mutex<[RuleGroupSnapshot]>([])
+
+    /// Every group's rules, alerts and last round.
+    public var groups: [RuleGroupSnapshot] { published.withLock { $0 } }
 
     public init(
         store: Store, groups: [RuleSet.LoadedGroup], evaluationInterval: Duration, stateDirectory: String,
@@ -83,6 +90,7 @@ public final class RuleEvaluationService: Service, Sendable {
             logger.error("alert state file unreadable; starting afresh", metadata: ["error": "\(why)"])
         }
         var scheduled = schedule(initialGroups, restoring: restored, now: clock.wallMilliseconds)
+        publish(scheduled)
         logger.info("rules loaded", metadata: [
             "rules.groups": "\(scheduled.count)", "rules.count": "\(scheduled.reduce(0) { $0 + $1.evaluator.group.rules.count })",
         ])
@@ -97,6 +105,7 @@ public final class RuleEvaluationService: Service, Sendable {
                 var current: [String: [ActiveAlert]] = [:]
                 for entry in scheduled { current.merge(entry.evaluator.alertsByKey) { $1 } }
                 scheduled = self.schedule(groups, restoring: current, now: clock.wallMilliseconds)
+                publish(scheduled)
                 self.logger.info("rules reloaded", metadata: ["rules.groups": "\(scheduled.count)"])
             }
             let wake = scheduled.map(\.next).min() ?? clock.wallMilliseconds + self.globalInterval
@@ -112,6 +121,7 @@ public final class RuleEvaluationService: Service, Sendable {
                 evaluated = true
             }
             guard evaluated else { continue }
+            publish(scheduled)
             var alerts: [String: [ActiveAlert]] = [:]
             for entry in scheduled { alerts.merge(entry.evaluator.alertsByKey) { $1 } }
             if let notify {
@@ -129,6 +139,15 @@ public final class RuleEvaluationService: Service, Sendable {
             }
             sink.write(Labels(name: "sonde_rule_state_save_success"), timestamp: now, value: saveFailing ? 0 : 1)
         }
+    }
+
+    private func publish(_ scheduled: [Scheduled]) {
+        let snapshots = scheduled.map {
+            RuleGroupSnapshot(
+                file: $0.file, evaluator: $0.evaluator, intervalMilliseconds: $0.interval, lastEvaluation: $0.lastEvaluation,
+                lastDurationSeconds: $0.lastDurationSeconds)
+        }
+        published.withLock { $0 = snapshots }
     }
 
     private func schedule(_ groups: [RuleSet.LoadedGroup], restoring alerts: [String: [ActiveAlert]], now: Int64) -> [Scheduled] {
@@ -152,6 +171,8 @@ public final class RuleEvaluationService: Service, Sendable {
             ])
         }
         for change in round.transitions { log(change) }
+        entry.lastEvaluation = time
+        entry.lastDurationSeconds = seconds
         entry.evaluations += Double(entry.evaluator.group.rules.count)
         entry.failures += Double(round.failures.count)
         // A round that overran its interval skips the ticks it missed, as Prometheus does.

@@ -18,7 +18,11 @@ extension SondeConfig {
         line(1, "tier_shares: {raw: \(storage.tierShares["raw"] ?? 0), 1m: \(storage.tierShares["1m"] ?? 0), 1h: \(storage.tierShares["1h"] ?? 0)}")
         line(0, "api:")
         line(1, "listen: \(api.listen.map(\.description) ?? "''")")
+        if let socket = api.unixSocket { line(1, "unix_socket: \(quote(socket))") }
         if let tokenFile = api.tokenFile { line(1, "token_file: \(quote(tokenFile))") }
+        line(1, "query_timeout: \(duration(api.queryTimeout))")
+        line(1, "max_samples: \(api.maxSamples)")
+        line(1, "max_concurrent_queries: \(api.maxConcurrentQueries)")
         line(0, "collectors:")
         line(1, "host: {enabled: \(collectors.host.enabled), interval: \(duration(collectors.host.interval))}")
         line(1, "process:")

@@ -30,7 +30,7 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
         switch op {
         case .equal, .notEqual: pattern = nil
         case .regexMatch, .regexNoMatch:
-            pattern = try RegexPattern(value, anchoring: .wholeText, dotMatchesNewlines: dotMatchesNewlines)
+            pattern = try RegexPattern(value, anchoring: .wholeText, dotMatchesNewlines: dotMatchesNewlines, refusingBacktracking: true)
         }
     }
 

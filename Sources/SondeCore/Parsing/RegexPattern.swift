@@ -22,15 +22,21 @@ public final class RegexPattern: @unchecked Sendable {
     /// - Parameters:
     ///   - dotMatchesNewlines: `.` also matches `\n`, as in Prometheus' label matchers.
     ///   - key: what the pattern is, put before the error message (`cmdline: invalid regular …`).
+    ///   - refusingBacktracking: refuse what `BacktrackingGuard` refuses; for selectors, which may
+    ///     come from anyone who can reach the API. The operator's own configuration is trusted.
     /// - Throws: `SondeError(.invalidArgument)` naming the pattern and what is wrong with it.
     public init(
-        _ pattern: String, anchoring: Anchoring, dotMatchesNewlines: Bool = false, key: String? = nil
+        _ pattern: String, anchoring: Anchoring, dotMatchesNewlines: Bool = false, key: String? = nil, refusingBacktracking: Bool = false
     ) throws(SondeError) {
         self.anchoring = anchoring
         if let literals = RegexPattern.literalAlternatives(pattern) {
             self.literals = literals
             self.regex = nil
             return
+        }
+        if refusingBacktracking, let problem = BacktrackingGuard.problem(in: pattern) {
+            let prefix = key.map { $0 + ": " } ?? ""
+            throw SondeError(.invalidArgument, prefix + "regular expression \"\(Labels.escape(pattern))\" refused: \(problem)")
         }
         do {
             var regex = try Regex(pattern).matchingSemantics(.unicodeScalar)

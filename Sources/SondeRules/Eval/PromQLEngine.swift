@@ -14,6 +14,9 @@ public struct PromQLEngine: Sendable {
     /// Shares prepared selections between the queries that use the same cache (one rule round).
     public var selectionCache: PromQLSelectionCache?
 
+    /// Bounds on one query, set by the HTTP API; rules run without them.
+    public var limits: PromQLLimits?
+
     /// Prometheus' limit on the points of one range query series.
     public static let maximumRangePoints: Int64 = 11_000
 
@@ -55,7 +58,9 @@ public struct PromQLEngine: Sendable {
         var previousOrder: [Int] = []
         var order: [Int] = []
         var time = start
+        var points = 0
         while time <= end {
+            try limits?.checkDeadline()
             switch try evaluation.evaluate(expr, at: time) {
             case .scalar(let value):
                 if result.isEmpty { result.append(PromQLSeries(labels: Labels([]))) }
@@ -78,6 +83,8 @@ public struct PromQLEngine: Sendable {
                     result[index].values.append(sample.value)
                     order.append(index)
                 }
+                points += samples.count
+                if let limits, evaluation.loadedSamples + points > limits.maxSamples { throw PromQLLimits.tooManySamples }
                 swap(&order, &previousOrder)
             case .matrix, .string:
                 break
@@ -117,6 +124,8 @@ final class PromQLEvaluation {
 
     let lookback: Int64
     private var loaded: [String: [Loaded]] = [:]
+    /// Samples read from the source, which `PromQLLimits.maxSamples` bounds.
+    private(set) var loadedSamples = 0
     private var regexCache: [String: Regex<AnyRegexOutput>] = [:]
 
     init(engine: PromQLEngine, expr: PromQLExpr, start: Int64, end: Int64, step: Int64?) throws(SondeError) {
@@ -129,7 +138,10 @@ final class PromQLEvaluation {
                 loaded[key] = cached
                 continue
             }
+            try engine.limits?.checkDeadline()
             let series = try engine.source.series(matching: window.matchers, start: window.start, end: window.end, step: step)
+            loadedSamples += series.reduce(0) { $0 + $1.timestamps.count }
+            if let limits = engine.limits, loadedSamples > limits.maxSamples { throw PromQLLimits.tooManySamples }
             // In Prometheus' order (sorted by label set), so that sums add in the same order and
             // give the same last bits.
             let prepared = series.sorted { Self.precedes($0.labels, $1.labels) }.map { series in

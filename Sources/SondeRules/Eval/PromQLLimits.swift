@@ -1,0 +1,22 @@
+import SondeCore
+
+/// What one query may cost: the samples it loads (with the points of a range query's result), and
+/// the time it may run. Prometheus' `--query.max-samples` and `--query.timeout`, with its messages.
+public struct PromQLLimits: Sendable {
+    public var maxSamples: Int
+    public var deadline: ContinuousClock.Instant
+
+    public init(maxSamples: Int, timeout: Duration) {
+        self.maxSamples = maxSamples
+        self.deadline = ContinuousClock.now + timeout
+    }
+
+    public static let sampleLimitCode = SondeError.Code("querySampleLimit")
+    public static let timeoutCode = SondeError.Code("queryTimeout")
+
+    static let tooManySamples = SondeError(sampleLimitCode, "query processing would load too many samples into memory in query execution")
+
+    func checkDeadline() throws(SondeError) {
+        if ContinuousClock.now > deadline { throw SondeError(Self.timeoutCode, "query timed out in expression evaluation") }
+    }
+}
