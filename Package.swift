@@ -16,11 +16,18 @@ let package = Package(
         .library(name: "SondeNotify", targets: ["SondeNotify"]),
         .library(name: "SondeNet", targets: ["SondeNet"]),
         .library(name: "SondePostgres", targets: ["SondePostgres"]),
+        .library(name: "SondeAPI", targets: ["SondeAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The HTTP server of the local API. Its default traits would load full Foundation and
+        // swift-configuration; without them only FoundationEssentials comes, and no TLS stack.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        // Named for its NIOCore product (a bound socket's address), which Hummingbird already brings.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // System libraries from Debian, found through pkg-config. TLS and crypto are the system's
@@ -84,10 +91,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The local HTTP API: /metrics, /federate, Prometheus' /api/v1, Alertmanager's /api/v2,
+        // health and the status page with its SVG charts.
+        .target(
+            name: "SondeAPI",
+            dependencies: [
+                "SondeCore", "SondeStore", "SondeRules", "SondeNotify", "CZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "SondeAgent",
             dependencies: [
-                "SondeCore", "SondeStore", "SondeCollectors", "SondePostgres", "SondeNet", "SondeRules", "SondeAWS", "SondeNotify",
+                "SondeCore", "SondeStore", "SondeCollectors", "SondePostgres", "SondeNet", "SondeRules", "SondeAWS", "SondeNotify", "SondeAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -127,6 +147,16 @@ let package = Package(
             name: "SondeRulesTests", dependencies: ["SondeRules", "SondeCore", "SondeStore", "SondeTestSupport"],
             // promtool test files with their recorded outcomes (scripts/promtool-corpus.sh).
             resources: [.copy("PromtoolCorpus")]),
+        // Routes in process through the router, and live over loopback with SondeNet's client (not
+        // HummingbirdTesting, whose AsyncHTTPClient would bring NIOSSL's BoringSSL into the build).
+        .testTarget(
+            name: "SondeAPITests",
+            dependencies: [
+                "SondeAPI", "SondeStore", "SondeRules", "SondeNotify", "SondeCore", "SondeNet", "SondeTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "SondeAgentTests", dependencies: ["SondeAgent", "SondeStore", "SondeCollectors", "SondeCore", "SondeAWS", "SondeTestSupport"]),
         // Runs the built `sonde` binary as a user would.
         .testTarget(name: "sondeTests", dependencies: ["sonde", "SondeTestSupport"]),

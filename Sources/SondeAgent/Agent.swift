@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import SondeCollectors
+import SondeAPI
 import SondeAWS
 import SondeCore
 import SondeNet
@@ -47,7 +48,9 @@ public enum Agent {
         let factory: @Sendable (SondeConfig) throws -> [CollectorSchedule] = { config in
             try CollectorFactory.schedules(for: config, identity: identity, dataDirectory: dataDirectory, clock: clock, logger: logger)
         }
-        let supervisor = CollectorSupervisor(store: store, schedules: try factory(config), clock: clock, logger: logger)
+        let board = AgentStatusBoard()
+        board.started("store")
+        let supervisor = CollectorSupervisor(store: store, schedules: try factory(config), board: board, clock: clock, logger: logger)
         let environment = ProcessEnvironment.current()
         let notify = try NotifyWiring.service(
             config, dataDirectory: dataDirectory,
@@ -62,6 +65,12 @@ public enum Agent {
         if let notify {
             logger.info("notify ready", metadata: ["notify.receivers": "\(notify.config.receivers.map(\.name).joined(separator: ","))"])
             services.append(.init(service: NotifyRunner(notify: notify, store: store, clock: clock), serviceName: "notify"))
+        }
+        if config.api.listen != nil || config.api.unixSocket != nil {
+            let sources = APISources(
+                store: store, ruleGroups: { rules.groups }, notify: notify, silences: SilenceFile(directory: dataDirectory + "/notify"),
+                board: board, configuration: config.rendered(), clock: clock)
+            services.append(.init(service: APIServer(sources: sources, settings: try APISettings(config.api), logger: logger), serviceName: "api"))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services + [

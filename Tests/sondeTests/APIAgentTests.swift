@@ -1,0 +1,95 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SondeTestSupport
+import Testing
+
+/// The HTTP API of a running agent, asked over loopback by the tools people point at it:
+/// promtool (Debian's Prometheus 2.42) and curl.
+@Suite("sonde run serves the HTTP API", .exclusiveMachineUse)
+struct APIAgentTests {
+    /// Runs a shell command line; its exit status and what it printed (stdout and stderr).
+    func shell(_ command: String) -> (status: Int32, output: String) {
+        let out = "/tmp/sonde-api-shell-\(UInt64.random(in: 0...UInt64.max)).out"
+        defer { unlink(out) }
+        let status = TestFiles.run(["sh", "-c", "(\(command)) > \(out) 2>&1"])
+        return (status, readFile(out))
+    }
+
+    @Test("promtool query instant, range, series and labels work against sonde; /-/ready, /metrics and a wrong port degrade nothing")
+    func promtoolAgainstTheAgent() async throws {
+        let scratch = TemporaryDirectory("sonde-api")
+        let config = scratch.path + "/sonde.yaml"
+        writeFile(config, """
+            storage: {max_bytes: 8MiB, flush_interval: 500ms}
+            api: {listen: '127.0.0.1:0'}
+            collectors:
+              host: {interval: 1s}
+              process: {enabled: false}
+            """)
+        let running = Sonde.start(["run", "--config", config, "--data-dir", scratch.path + "/data"])
+        defer {
+            kill(running.pid, SIGTERM)
+            var status: Int32 = 0
+            waitpid(running.pid, &status, 0)
+            _ = running.finish(status: status)
+        }
+        #expect(waitForFile(running.errPath, containing: "api listening"))
+        let log = readFile(running.errPath)
+        let address = try #require(log.firstMatch(of: /api.address=(127\.0\.0\.1:[0-9]+)/)?.1)
+        let url = "http://\(address)"
+        #expect(await waitUntil(seconds: 20) { shell("curl -sf \(url)/-/ready").status == 0 })
+        // Host samples arrive every second; wait for a few.
+        #expect(await waitUntil(seconds: 20) { shell("promtool query instant \(url) node_load1").output.contains("node_load1 =>") })
+
+        let instant = shell("promtool query instant \(url) 'count(node_cpu_seconds_total) > 0'")
+        #expect(instant.status == 0, "\(instant.output)")
+        #expect(instant.output.contains("{} =>"), "\(instant.output)")
+        let now = Int(time(nil))
+        let range = shell("promtool query range --start=\(now - 30) --end=\(now) --step=1s \(url) node_load1")
+        #expect(range.status == 0 && range.output.contains("node_load1 =>"), "\(range.output)")
+        let series = shell("promtool query series --match=node_load1 \(url)")
+        #expect(series.status == 0 && series.output.contains("__name__=\"node_load1\""), "\(series.output)")
+        let labels = shell("promtool query labels \(url) __name__")
+        #expect(labels.status == 0 && labels.output.contains("node_memory_MemAvailable_bytes"), "\(labels.output)")
+        let bad = shell("promtool query instant \(url) 'sum('")
+        #expect(bad.status != 0 && bad.output.contains("bad_data"), "\(bad.output)")
+
+        let metrics = shell("curl -sf --compressed \(url)/metrics")
+        #expect(metrics.output.contains("sonde_build_info{version="), "\(metrics.output.prefix(400))")
+        #expect(metrics.output.contains("sonde_api_requests_total{code=\"200\""))
+        #expect(metrics.output.contains("sonde_collector_success{collector=\"host\"} 1"), "stored self-metrics at their latest value")
+        let federate = shell("curl -sf '\(url)/federate?match[]=node_load1'")
+        #expect(federate.output.contains("# TYPE node_load1 untyped\nnode_load1 "), "\(federate.output)")
+        let status = shell("curl -sf \(url)/api/v1/status/sonde")
+        #expect(status.output.contains("\"name\":\"host\",\"healthy\":true"), "\(status.output)")
+    }
+
+    @Test("a taken port is logged and retried; the collectors and the store go on")
+    func takenPortDegradesOnlyTheAPI() async throws {
+        let scratch = TemporaryDirectory("sonde-api")
+        let config = scratch.path + "/sonde.yaml"
+        // The first agent takes a port; the second is told to use the same one.
+        writeFile(config, "storage: {flush_interval: 500ms}\napi: {listen: '127.0.0.1:0'}\ncollectors: {host: {interval: 1s}, process: {enabled: false}}\n")
+        let first = Sonde.start(["run", "--config", config, "--data-dir", scratch.path + "/one"])
+        defer {
+            kill(first.pid, SIGTERM)
+            var status: Int32 = 0
+            waitpid(first.pid, &status, 0)
+            _ = first.finish(status: status)
+        }
+        #expect(waitForFile(first.errPath, containing: "api listening"))
+        let address = try #require(readFile(first.errPath).firstMatch(of: /api.address=(127\.0\.0\.1:[0-9]+)/)?.1)
+        writeFile(config, "storage: {flush_interval: 500ms}\napi: {listen: '\(address)'}\ncollectors: {host: {interval: 1s}, process: {enabled: false}}\n")
+        let second = Sonde.start(["run", "--config", config, "--data-dir", scratch.path + "/two"])
+        #expect(waitForFile(second.errPath, containing: "api cannot listen"))
+        usleep(2_500_000)
+        #expect(kill(second.pid, 0) == 0, "the agent keeps running")
+        kill(second.pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(second.pid, &status, 0)
+        _ = second.finish(status: status)
+        let query = Sonde.run(["query", "node_load1", "--data-dir", scratch.path + "/two"])
+        #expect(query.stdout.contains("node_load1 =>"), "the collectors stored samples: \(query.stdout) \(query.stderr)")
+    }
+}
