@@ -13,25 +13,18 @@ public struct APISources: Sendable {
     public var notify: NotifyService?
     public var silences: SilenceFile
     public var board: AgentStatusBoard
-    /// Live self-metrics that are not in the store (the outbox, the API's own).
-    public var extraSelfMetrics: @Sendable (Int64) -> [(Labels, Double)]
-    /// The effective configuration as `sonde check` prints it (secrets redacted), for `/api/v1/status/flags` and `/api/v1/status/sonde`.
-    public var configuration: String
     public var startedAt: Int64
     public var clock: any SondeClock
 
     public init(
         store: Store, ruleGroups: @escaping @Sendable () -> [RuleGroupSnapshot] = { [] }, notify: NotifyService? = nil, silences: SilenceFile,
-        board: AgentStatusBoard = AgentStatusBoard(), extraSelfMetrics: @escaping @Sendable (Int64) -> [(Labels, Double)] = { _ in [] },
-        configuration: String = "", clock: any SondeClock
+        board: AgentStatusBoard = AgentStatusBoard(), clock: any SondeClock
     ) {
         self.store = store
         self.ruleGroups = ruleGroups
         self.notify = notify
         self.silences = silences
         self.board = board
-        self.extraSelfMetrics = extraSelfMetrics
-        self.configuration = configuration
         self.startedAt = clock.wallMilliseconds
         self.clock = clock
     }

@@ -69,7 +69,7 @@ public enum Agent {
         if config.api.listen != nil || config.api.unixSocket != nil {
             let sources = APISources(
                 store: store, ruleGroups: { rules.groups }, notify: notify, silences: SilenceFile(directory: dataDirectory + "/notify"),
-                board: board, configuration: config.rendered(), clock: clock)
+                board: board, clock: clock)
             services.append(.init(service: APIServer(sources: sources, settings: try APISettings(config.api), logger: logger), serviceName: "api"))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

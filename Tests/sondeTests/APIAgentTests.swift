@@ -16,6 +16,20 @@ struct APIAgentTests {
         return (status, readFile(out))
     }
 
+    /// Stops an agent with SIGTERM and waits for it.
+    func stop(_ agent: Sonde.Running) {
+        kill(agent.pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(agent.pid, &status, 0)
+        _ = agent.finish(status: status)
+    }
+
+    /// The address an agent's log says its API listens on.
+    func listeningAddress(_ agent: Sonde.Running) -> Substring? {
+        guard waitForFile(agent.errPath, containing: "api listening") else { return nil }
+        return readFile(agent.errPath).firstMatch(of: /api.address=(127\.0\.0\.1:[0-9]+)/)?.1
+    }
+
     @Test("promtool query instant, range, series and labels work against sonde; /-/ready, /metrics and a wrong port degrade nothing")
     func promtoolAgainstTheAgent() async throws {
         let scratch = TemporaryDirectory("sonde-api")
@@ -28,15 +42,8 @@ struct APIAgentTests {
               process: {enabled: false}
             """)
         let running = Sonde.start(["run", "--config", config, "--data-dir", scratch.path + "/data"])
-        defer {
-            kill(running.pid, SIGTERM)
-            var status: Int32 = 0
-            waitpid(running.pid, &status, 0)
-            _ = running.finish(status: status)
-        }
-        #expect(waitForFile(running.errPath, containing: "api listening"))
-        let log = readFile(running.errPath)
-        let address = try #require(log.firstMatch(of: /api.address=(127\.0\.0\.1:[0-9]+)/)?.1)
+        defer { stop(running) }
+        let address = try #require(listeningAddress(running))
         let url = "http://\(address)"
         #expect(await waitUntil(seconds: 20) { shell("curl -sf \(url)/-/ready").status == 0 })
         // Host samples arrive every second; wait for a few.
@@ -72,23 +79,14 @@ struct APIAgentTests {
         // The first agent takes a port; the second is told to use the same one.
         writeFile(config, "storage: {flush_interval: 500ms}\napi: {listen: '127.0.0.1:0'}\ncollectors: {host: {interval: 1s}, process: {enabled: false}}\n")
         let first = Sonde.start(["run", "--config", config, "--data-dir", scratch.path + "/one"])
-        defer {
-            kill(first.pid, SIGTERM)
-            var status: Int32 = 0
-            waitpid(first.pid, &status, 0)
-            _ = first.finish(status: status)
-        }
-        #expect(waitForFile(first.errPath, containing: "api listening"))
-        let address = try #require(readFile(first.errPath).firstMatch(of: /api.address=(127\.0\.0\.1:[0-9]+)/)?.1)
+        defer { stop(first) }
+        let address = try #require(listeningAddress(first))
         writeFile(config, "storage: {flush_interval: 500ms}\napi: {listen: '\(address)'}\ncollectors: {host: {interval: 1s}, process: {enabled: false}}\n")
         let second = Sonde.start(["run", "--config", config, "--data-dir", scratch.path + "/two"])
         #expect(waitForFile(second.errPath, containing: "api cannot listen"))
         usleep(2_500_000)
         #expect(kill(second.pid, 0) == 0, "the agent keeps running")
-        kill(second.pid, SIGTERM)
-        var status: Int32 = 0
-        waitpid(second.pid, &status, 0)
-        _ = second.finish(status: status)
+        stop(second)
         let query = Sonde.run(["query", "node_load1", "--data-dir", scratch.path + "/two"])
         #expect(query.stdout.contains("node_load1 =>"), "the collectors stored samples: \(query.stdout) \(query.stderr)")
     }

@@ -1,3 +1,5 @@
+import SondeCore
+
 /// The time axis: ticks at round UTC times (every 5 min, every 6 h, at midnight…) and their labels.
 /// Labels are UTC, like the timestamps in the API, so a chart reads the same wherever it is viewed.
 enum TimeTicks {
@@ -58,8 +60,7 @@ enum TimeTicks {
 }
 
 /// A moment in UTC broken into calendar fields, from Unix milliseconds, on the proleptic Gregorian
-/// calendar (Howard Hinnant's `civil_from_days`; SondeCore's `CivilDate` is the same arithmetic, kept
-/// apart here because the charts depend on the standard library only).
+/// calendar (SondeCore's `CivilDate`).
 struct UTCTime {
     var year: Int64
     var month: Int64
@@ -69,20 +70,12 @@ struct UTCTime {
     var second: Int64
 
     init(milliseconds: Int64) {
-        // About three million years either way: the arithmetic below cannot overflow inside it, and a
-        // chart of times beyond it is no calendar's business.
+        // About three million years either way: `CivilDate` cannot overflow inside it, and a chart
+        // of times beyond it is no calendar's business.
         let milliseconds = min(max(milliseconds, -100_000_000_000_000_000), 100_000_000_000_000_000)
         let days = ChartMath.floorDivide(milliseconds, TimeTicks.day)
         let secondOfDay = (milliseconds - days * TimeTicks.day) / 1000
-        let z = days + 719_468
-        let era = ChartMath.floorDivide(z, 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthPart = (5 * dayOfYear + 2) / 153
-        day = dayOfYear - (153 * monthPart + 2) / 5 + 1
-        month = monthPart < 10 ? monthPart + 3 : monthPart - 9
-        year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        (year, month, day) = CivilDate.civil(fromDays: days)
         hour = secondOfDay / 3600
         minute = secondOfDay / 60 % 60
         second = secondOfDay % 60

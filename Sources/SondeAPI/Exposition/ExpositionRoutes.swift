@@ -2,8 +2,8 @@ import Hummingbird
 import SondeCore
 import SondeStore
 
-/// `/metrics`: sonde's own `sonde_*` metrics (from the store, at their latest value, and the live
-/// ones not stored), plus any stored series named by `match[]`; `/federate`: the series named by
+/// `/metrics`: sonde's own `sonde_*` metrics (the API's live counters, and the rest from the store
+/// at their latest value), plus any stored series named by `match[]`; `/federate`: the series named by
 /// `match[]` with each one's latest sample and its timestamp, as Prometheus federates.
 struct ExpositionRoutes {
     let sources: APISources
@@ -11,6 +11,8 @@ struct ExpositionRoutes {
 
     /// Prometheus' lookback: a series without a sample in the last 5 minutes is not exposed.
     static let lookbackMilliseconds: Int64 = 300_000
+    /// Every series sonde records about itself.
+    static let ownMetrics = try! LabelMatcher(name: Labels.metricNameLabel, op: .regexMatch, value: "sonde_.*")
 
     func register(on router: Router<APIRequestContext>) {
         router.get("/metrics") { request, context in
@@ -32,11 +34,10 @@ struct ExpositionRoutes {
             if seen.insert(labels).inserted { samples.append(TextExposition.Sample(labels: labels, value: value, timestamp: timestamp)) }
         }
         // Live values first: they are newer than what the store last recorded of the same series.
-        for (labels, value) in statistics.samples() + sources.extraSelfMetrics(now) { add(labels, value) }
+        for (labels, value) in statistics.samples() { add(labels, value) }
         add(Labels([Label(Labels.metricNameLabel, "sonde_build_info"), Label("version", SondeBuild.version)]), 1)
         add(Labels(name: "sonde_start_time_seconds"), Double(sources.startedAt) / 1000)
-        let own = try! LabelMatcher(name: Labels.metricNameLabel, op: .regexMatch, value: "sonde_.*")
-        for sample in sources.store.latestSamples(matching: [own], since: since) { add(sample.labels, sample.value) }
+        for sample in sources.store.latestSamples(matching: [Self.ownMetrics], since: since) { add(sample.labels, sample.value) }
         for selector in try PrometheusParameters.selectors(parameters.all("match[]")) {
             for sample in sources.store.latestSamples(matching: selector.matchers, since: since) { add(sample.labels, sample.value) }
         }

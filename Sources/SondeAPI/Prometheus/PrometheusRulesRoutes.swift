@@ -12,9 +12,7 @@ struct PrometheusRulesRoutes {
             return try self.rules(parameters)
         }
         router.get("/api/v1/alerts") { _, _ in
-            let alerts = self.sources.ruleGroups().flatMap { group in
-                group.evaluator.alertStates.keys.sorted().flatMap { group.evaluator.alertStates[$0]!.allAlerts }
-            }
+            let alerts = self.sources.ruleGroups().flatMap { $0.evaluator.alertStates.values.flatMap(\.allAlerts) }
             return APIResponse.success("{\"alerts\":[" + Self.sorted(alerts).map(Self.alert).joined(separator: ",") + "]}")
         }
     }

@@ -27,7 +27,7 @@ public final class APIStatistics: Sendable {
         }
     }
 
-    func queryStarted(waited: Bool) { state.withLock { $0.queriesRunning += 1 } }
+    func queryStarted() { state.withLock { $0.queriesRunning += 1 } }
     func queryFinished() { state.withLock { $0.queriesRunning -= 1 } }
     func waiting(_ change: Int) { state.withLock { $0.queriesWaiting += change } }
     func refused() { state.withLock { $0.queriesRefused += 1 } }

@@ -55,7 +55,7 @@ final class QueryGate: Sendable {
         case .now:
             break
         }
-        statistics.queryStarted(waited: admission == .wait)
+        statistics.queryStarted()
         defer {
             statistics.queryFinished()
             // Hand the slot straight to the next waiter, or give it back.
