@@ -24,12 +24,12 @@ public final class NotifyService: Sendable {
     public let externalURL: String
     public let templates: NotificationTemplates
     private let outbox: NotificationOutbox
-    private let silences: SilenceFile
+    let silenceFile: SilenceFile
     private let clock: any SondeClock
     private let logger: Logger
     private let deliveries: [String: OutboxDelivery]
     private let planner: NotificationPlanner
-    private let inhibitor: Inhibitor
+    let inhibitor: Inhibitor
     private let state: Mutex<State>
     private let wakeup = Wakeup()
     private let logPath: String
@@ -61,7 +61,7 @@ public final class NotifyService: Sendable {
         for name in outbox.openReport.unreadable {
             logger.error("unreadable outbox entry set aside", metadata: ["notify.file": "\(name)"])
         }
-        silences = SilenceFile(directory: dataDirectory)
+        silenceFile = SilenceFile(directory: dataDirectory)
         logPath = dataDirectory + "/notify-log.json"
         planner = NotificationPlanner(config: config)
         inhibitor = Inhibitor(rules: config.inhibitRules)
@@ -115,7 +115,7 @@ public final class NotifyService: Sendable {
     /// outbox; returns when the next group is due. Public for tests that drive time by hand.
     @discardableResult
     public func dispatch(now: Int64) -> Int64? {
-        let activeSilences = (try? silences.load()) ?? []
+        let activeSilences = (try? silenceFile.load()) ?? []
         var enqueue: [NotificationOutbox.NewEntry] = []
         var logToSave: NotificationLog?
         var logBefore = NotificationLog()
@@ -185,6 +185,11 @@ public final class NotifyService: Sendable {
         return entry
     }
 
+    /// Reads the dispatcher's state under its lock.
+    func withDispatcherState<Result: Sendable>(_ read: (State) -> Result) -> Result {
+        state.withLock { read($0) }
+    }
+
     /// `sonde_*` self-metrics, for the agent to store.
     public func selfMetrics(now: Int64) -> [(Labels, Double)] {
         var samples: [(Labels, Double)] = []
@@ -204,7 +209,7 @@ public final class NotifyService: Sendable {
         let statistics = outbox.statistics
         samples.append((Labels(name: "sonde_notify_outbox_entries"), Double(statistics.entries)))
         samples.append((Labels(name: "sonde_notify_outbox_oldest_seconds"), statistics.oldestCreatedAt.map { Double(now - $0) / 1000 } ?? 0))
-        let silences = (try? self.silences.load()) ?? []
+        let silences = (try? silenceFile.load()) ?? []
         for silenceState in Silence.State.allCases {
             samples.append((Labels(name: "sonde_silences", ["state": silenceState.rawValue]), Double(silences.filter { $0.state(at: now) == silenceState }.count)))
         }

@@ -30,4 +30,14 @@ public struct APIRequestContext: RequestContext {
 public enum APILimits {
     /// Request bodies (form posts, silences) are at most 1 MiB.
     public static let maxBodyBytes = 1 << 20
+
+    /// The whole body of `request`, or 413 past `maxBodyBytes`.
+    static func body(of request: Request) async throws(APIError) -> ByteBuffer {
+        var request = request
+        do {
+            return try await request.collectBody(upTo: maxBodyBytes)
+        } catch {
+            throw APIError(status: .contentTooLarge, type: .badData, message: "request body larger than \(maxBodyBytes) bytes")
+        }
+    }
 }

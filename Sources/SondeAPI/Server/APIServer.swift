@@ -101,6 +101,7 @@ public enum APIRouter {
         PrometheusRulesRoutes(sources: sources).register(on: router)
         PrometheusStatusRoutes(sources: sources, settings: settings).register(on: router)
         ExpositionRoutes(sources: sources, statistics: statistics).register(on: router)
+        AlertmanagerRoutes(sources: sources).register(on: router)
         return router
     }
 }

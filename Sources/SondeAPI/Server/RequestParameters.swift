@@ -15,14 +15,7 @@ public struct RequestParameters: Sendable {
         if request.method == .post {
             let type = request.headers[.contentType]?.lowercased() ?? ""
             if type.hasPrefix("application/x-www-form-urlencoded") {
-                var request = request
-                let body: ByteBuffer
-                do {
-                    body = try await request.collectBody(upTo: APILimits.maxBodyBytes)
-                } catch {
-                    throw APIError(status: .contentTooLarge, type: .badData, message: "request body larger than \(APILimits.maxBodyBytes) bytes")
-                }
-                pairs += try FormDecoding.pairs(String(buffer: body))
+                pairs += try FormDecoding.pairs(String(buffer: try await APILimits.body(of: request)))
             }
         }
         return RequestParameters(pairs: pairs)

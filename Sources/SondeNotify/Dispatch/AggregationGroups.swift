@@ -69,6 +69,13 @@ public struct AggregationGroups: Sendable {
         return Array(seen.values)
     }
 
+    /// Every group as it stands, by group key: its receiver, group labels and alerts in arrival order.
+    public var current: [(receiver: String, labels: Labels, alerts: [NotifyAlert])] {
+        groups.keys.sorted().compactMap { key in
+            groups[key].map { group in (group.node.route.receiver, group.labels, group.order.compactMap { group.alerts[$0] }) }
+        }
+    }
+
     /// When the next group is due, nil with no groups.
     public var nextFlushAt: Int64? { groups.values.map(\.nextFlush).min() }
 

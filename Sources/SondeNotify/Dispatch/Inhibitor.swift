@@ -11,15 +11,21 @@ public struct Inhibitor: Sendable {
 
     /// Whether `labels` is muted, given every alert the dispatcher holds.
     public func mutes(_ labels: Labels, among alerts: [NotifyAlert], now: Int64) -> Bool {
+        !inhibitors(of: labels, among: alerts, now: now).isEmpty
+    }
+
+    /// The fingerprints of the firing alerts that mute `labels` (Alertmanager's `inhibitedBy`).
+    public func inhibitors(of labels: Labels, among alerts: [NotifyAlert], now: Int64) -> [AlertFingerprint] {
+        var sources: Set<AlertFingerprint> = []
         for rule in rules where Self.matches(rule.targetMatchers, labels) {
             let targetAlsoSource = Self.matches(rule.sourceMatchers, labels)
             for source in alerts where !source.isResolved(at: now) && Self.matches(rule.sourceMatchers, source.labels) {
                 guard rule.equal.allSatisfy({ source.labels[$0] == labels[$0] }) else { continue }
                 if targetAlsoSource, Self.matches(rule.targetMatchers, source.labels) { continue }
-                return true
+                sources.insert(source.fingerprint)
             }
         }
-        return false
+        return sources.sorted()
     }
 
     static func matches(_ matchers: [LabelMatcher], _ labels: Labels) -> Bool {

@@ -60,18 +60,55 @@ public struct SilenceFile: Sendable {
                 throw SondeError(.invalidArgument, "matcher \"\(text)\": \(error.message)")
             }
         }
+        return try set(id: nil, matchers: matchers, startsAt: startsAt, endsAt: endsAt, createdBy: createdBy, comment: comment, now: now)
+    }
+
+    /// Alertmanager's `Silences.Set`: without `id` a new silence; with the `id` of a silence whose
+    /// matchers stay the same and that has not expired (nor, once active, changes its start), that
+    /// silence changes in place; any other change of a known `id` expires it and makes a new one.
+    /// A start in the past becomes now. Returns the silence as stored, with its (maybe new) id.
+    @discardableResult
+    public func set(
+        id: String?, matchers: [LabelMatcher], startsAt requestedStart: Int64, endsAt: Int64, createdBy: String, comment: String, now: Int64
+    ) throws(SondeError) -> Silence {
         guard !matchers.isEmpty else { throw SondeError(.invalidArgument, "a silence needs at least one matcher") }
         // Alertmanager refuses silences that would match every alert.
         guard matchers.contains(where: { !$0.matchesEmpty }) else {
             throw SondeError(.invalidArgument, "at least one matcher must not match the empty string (it would silence every alert)")
         }
-        guard endsAt > startsAt else { throw SondeError(.invalidArgument, "the silence must end after it starts") }
+        guard endsAt > requestedStart else { throw SondeError(.invalidArgument, "the silence must end after it starts") }
+        guard endsAt > now else { throw SondeError(.invalidArgument, "the silence's end time is in the past") }
         guard !comment.isEmpty else { throw SondeError(.invalidArgument, "a silence needs a comment") }
-        let silence = Silence(
-            id: Silence.newID(), matchers: matchers.map(Silence.Matcher.init), startsAt: startsAt, endsAt: endsAt, updatedAt: now,
+        guard !createdBy.isEmpty else { throw SondeError(.invalidArgument, "a silence needs its author (createdBy)") }
+        var stored = Silence(
+            id: Silence.newID(), matchers: matchers.map(Silence.Matcher.init), startsAt: requestedStart, endsAt: endsAt, updatedAt: now,
             createdBy: createdBy, comment: comment)
-        try modify(now: now) { $0.append(silence) }
-        return silence
+        try modify(now: now) { (silences) throws(SondeError) in
+            if let id {
+                guard let index = silences.firstIndex(where: { $0.id == id }) else { throw SondeError(.notFound, "no silence \(id)") }
+                let previous = silences[index]
+                if Self.canUpdate(previous, to: stored, now: now) {
+                    stored.id = id
+                    silences[index] = stored
+                    return
+                }
+                if previous.state(at: now) != .expired { Self.end(&silences[index], now: now) }
+            }
+            stored.startsAt = max(stored.startsAt, now)
+            silences.append(stored)
+        }
+        return stored
+    }
+
+    /// Alertmanager's `canUpdate`: same matchers; an active silence keeps its start and may not end
+    /// in the past; a pending one may not start in the past; an expired one never changes.
+    static func canUpdate(_ previous: Silence, to next: Silence, now: Int64) -> Bool {
+        guard previous.matchers == next.matchers else { return false }
+        switch previous.state(at: now) {
+        case .active: return next.startsAt == previous.startsAt && next.endsAt >= now
+        case .pending: return next.startsAt >= now
+        case .expired: return false
+        }
     }
 
     /// Ends a silence now: an active one expires, a pending one never starts.
@@ -79,10 +116,14 @@ public struct SilenceFile: Sendable {
         try modify(now: now) { (silences) throws(SondeError) in
             guard let index = silences.firstIndex(where: { $0.id == id }) else { throw SondeError(.notFound, "no silence \(id)") }
             guard silences[index].state(at: now) != .expired else { throw SondeError(.invalidArgument, "silence \(id) has already expired") }
-            if silences[index].startsAt > now { silences[index].startsAt = now }
-            silences[index].endsAt = now
-            silences[index].updatedAt = now
+            Self.end(&silences[index], now: now)
         }
+    }
+
+    private static func end(_ silence: inout Silence, now: Int64) {
+        if silence.startsAt > now { silence.startsAt = now }
+        silence.endsAt = now
+        silence.updatedAt = now
     }
 
     private func modify(now: Int64, _ change: (inout [Silence]) throws(SondeError) -> Void) throws(SondeError) {
