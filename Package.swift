@@ -116,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "sonde",
             dependencies: [
-                "SondeCore", "SondeStore", "SondeCollectors", "SondeRules", "SondeNotify", "SondeAgent",
+                "SondeCore", "SondeStore", "SondeCollectors", "SondeRules", "SondeNotify", "SondeAgent", "SondeAPI", "SondeNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

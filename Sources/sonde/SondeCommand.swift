@@ -13,9 +13,10 @@ struct SondeCommand: AsyncParsableCommand {
               sonde logs import --app myapp access.log.1.gz   backfill request metrics from Gunicorn logs
               sonde query 'node_load1' --start now-1h       raw samples of the last hour
               sonde store stats                          what the store holds, per tier
+              sonde status                               the running agent: alerts, collectors, store
               sonde notify test --config sonde.yaml      send a test notification through the route
             """,
-        subcommands: [RunCommand.self, CheckCommand.self, ImportCommand.self, LogsCommand.self, QueryCommand.self, RulesCommand.self, NotifyCommand.self, SilenceCommand.self, StoreCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, ImportCommand.self, LogsCommand.self, QueryCommand.self, RulesCommand.self, NotifyCommand.self, SilenceCommand.self, StatusCommand.self, StoreCommand.self]
     )
 }
 

@@ -24,6 +24,17 @@ enum Terminal {
 
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
 
+    /// Colour on a terminal, unless NO_COLOR is set (no-color.org).
+    static var stdoutWantsColour: Bool { isatty(1) == 1 && getenv("NO_COLOR") == nil }
+
+    /// The terminal's width: stdout's window size, else $COLUMNS, else 80.
+    static var columns: Int {
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        if let text = getenv("COLUMNS"), let value = Int(String(cString: text)), value > 0 { return value }
+        return 80
+    }
+
     /// Redraws a one-line progress bar on stderr: `[#####-----]  45%  1.2M samples`.
     static func progress(_ fraction: Double, label: String) {
         let width = 30

@@ -40,6 +40,7 @@ struct APIAgentTests {
             collectors:
               host: {interval: 1s}
               process: {enabled: false}
+              statsd: {enabled: false}
             """)
         let running = Sonde.start(["run", "--config", config, "--data-dir", scratch.path + "/data"])
         defer { stop(running) }
@@ -70,6 +71,16 @@ struct APIAgentTests {
         #expect(federate.output.contains("# TYPE node_load1 untyped\nnode_load1 "), "\(federate.output)")
         let status = shell("curl -sf \(url)/api/v1/status/sonde")
         #expect(status.output.contains("\"name\":\"host\",\"healthy\":true"), "\(status.output)")
+
+        let terminal = Sonde.run(["status", "--url", url])
+        #expect(terminal.status == 0, "\(terminal.stdout)\(terminal.stderr)")
+        #expect(terminal.stdout.contains(": ready, up "), "\(terminal.stdout)")
+        #expect(terminal.stdout.contains(/\n  host +ok +[0-9]+s ago +[0-9]+s ago\n/), "\(terminal.stdout)")
+        #expect(terminal.stdout.contains(/\n  raw +[0-9]+ +/), "\(terminal.stdout)")
+        let fromConfig = Sonde.run(["status", "--config", config, "--json"])
+        #expect(fromConfig.status != 0 && fromConfig.stderr.contains("127.0.0.1:0"), "port 0 is not where it listens: \(fromConfig.stderr)")
+        let nobody = Sonde.run(["status", "--url", "http://127.0.0.1:9"])
+        #expect(nobody.status == 1 && nobody.stderr.contains("no agent answers at http://127.0.0.1:9"), "\(nobody.stderr)")
     }
 
     @Test("a taken port is logged and retried; the collectors and the store go on")

@@ -27,6 +27,18 @@ struct CommandLineTests {
         let csv = Sonde.run(["query", "--data-dir", data, "node_load1", "--start", "1795331271", "--end", "1795331290", "--step", "10s", "--format", "csv"])
         #expect(csv.stdout.split(separator: "\n").count == 3, "\(csv.stdout)")
         #expect(csv.stdout.hasPrefix("series,timestamp,value\n\"node_load1{instance=\"\"localhost\"\",job=\"\"node\"\"}\",1795331271,0.51"))
+
+        // Not a terminal: no colour codes; the marker and legend tell the series.
+        let plot = Sonde.run(["query", "--data-dir", data, "node_load1", "--start", "1795331271", "--end", "1795332271", "--plot"])
+        #expect(plot.status == 0, "\(plot.stderr)")
+        let lines = plot.stdout.split(separator: "\n")
+        #expect(lines.count >= 18, "16 plot rows, the axis, the times, the legend: \(plot.stdout)")
+        #expect(plot.stdout.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) }, "braille dots: \(plot.stdout)")
+        #expect(plot.stdout.contains("07:1"), "UTC time labels: \(plot.stdout)")
+        #expect(lines.last?.hasPrefix("* node_load1{instance=\"localhost\",job=\"node\"}") == true, "\(plot.stdout)")
+        #expect(!plot.stdout.contains("\u{1B}["))
+        let nothing = Sonde.run(["query", "--data-dir", data, "no_such_metric", "--plot"])
+        #expect(nothing.status == 0 && nothing.stdout == "no data\n", "\(nothing.stdout)")
     }
 
     @Test("a malformed line stops the import with FILE:LINE:COLUMN; earlier lines stay")

@@ -1,7 +1,10 @@
 import ArgumentParser
+import SondeAPI
 import SondeCore
 import SondeRules
 import SondeStore
+
+extension ChartUnit: ExpressibleByArgument {}
 
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,6 +25,10 @@ struct QueryCommand: ParsableCommand {
               sonde query 'rate(node_cpu_seconds_total{mode="idle"}[5m])'
               sonde query 'node_cpu_seconds_total{mode="idle",cpu="0"}' --start now-24h --step 1m --format csv
               sonde query node_load1 --start -15m
+              sonde query 'rate(node_cpu_seconds_total{mode="user"}[1m])' --start -6h --plot --unit ratio
+
+            --plot draws the result as a chart in the terminal (braille dots, coloured on a terminal);
+            without --start it covers the last hour, and without --step it picks one from the width.
             """
     )
 
@@ -51,6 +58,12 @@ struct QueryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Tier to read: auto, raw, 1m or 1h.", valueName: "TIER"))
     var tier: String = "auto"
 
+    @Flag(help: "Draw the result as a chart in the terminal instead of listing it.")
+    var plot = false
+
+    @Option(help: ArgumentHelp("How --plot labels values: \(ChartUnit.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "UNIT"))
+    var unit: ChartUnit = .plain
+
     func run() throws {
         let now = SystemClock().wallMilliseconds
         let expr: PromQLExpr
@@ -67,7 +80,7 @@ struct QueryCommand: ParsableCommand {
         } else {
             throw ValidationError("--tier: expected auto, raw, 1m or 1h, got \"\(tier)\"")
         }
-        if start == nil && step == nil {
+        if start == nil && step == nil && !plot {
             try instantQuery(expr, now: now, tier: choice)
             return
         }
@@ -82,6 +95,9 @@ struct QueryCommand: ParsableCommand {
         } catch {
             throw ValidationError("\(error.message)")
         }
+        let chartWidth = max(20, Terminal.columns - 10)  // room for the value labels
+        // Two points per character cell: braille cells are two dots wide.
+        if plot, stepMs == nil { stepMs = max(1000, (endMs - startMs) / Int64(chartWidth * 2)) }
         guard startMs <= endMs else { throw ValidationError("--start is after --end") }
         if let stepMs, stepMs <= 0 { throw ValidationError("--step must be positive") }
         if let stepMs, (endMs - startMs) / stepMs > 11_000 {
@@ -105,6 +121,12 @@ struct QueryCommand: ParsableCommand {
             }
         }
         rows.sort { $0.labels.description < $1.labels.description }
+        if plot {
+            let series = rows.map { ChartSeries(name: $0.labels.description, timestamps: $0.timestamps, values: $0.values) }
+            TerminalChart.render(series: series, start: startMs, end: endMs, unit: unit, width: chartWidth, colors: Terminal.stdoutWantsColour)
+                .forEach(Terminal.out)
+            return
+        }
         switch format {
         case .json: Terminal.out(PrometheusJSON.matrix(rows))
         case .csv: QueryOutput.csv(rows).forEach(Terminal.out)
