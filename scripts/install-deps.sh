@@ -15,7 +15,7 @@ for option in "$@"; do
     # curl asks the live HTTP API in its tests; python3-pip installs moto, the AWS emulator of the billing tests (below).
     --test) packages+=(curl openssl gunicorn logrotate python3 python3-pip postgresql prometheus prometheus-alertmanager) ;;
     # mtail runs beside sonde on the same access log (Benchmarks/mtail/compare.sh).
-    --bench) packages+=(mtail time python3) ;;
+    --bench) packages+=(mtail time python3 wrk) ;;
     *) echo "unknown option: $option" >&2; exit 2 ;;
   esac
 done

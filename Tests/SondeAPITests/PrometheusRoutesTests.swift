@@ -105,3 +105,40 @@ import Testing
         #expect(GoFloat.exponent(0.00025) == "2.5e-04")
     }
 }
+
+/// The requests Grafana's Prometheus data source makes (its backend posts forms by default, with
+/// Unix seconds that carry a fraction and its own headers): "Save & test", a panel's range query,
+/// the query editor's label and metric lists.
+@Suite struct GrafanaRequestTests {
+    let now: Int64 = 1_800_000_000_000
+    let grafanaHeaders: HTTPFields = [
+        HTTPField.Name("X-Grafana-Org-Id")!: "1", HTTPField.Name("X-Dashboard-Uid")!: "abc", HTTPField.Name("X-Panel-Id")!: "2",
+        .userAgent: "Grafana/11.3.0", .acceptEncoding: "gzip",
+    ]
+
+    @Test func grafanaDataSourceRequests() async throws {
+        let api = try InProcessAPI()
+        api.append(Labels([Label("__name__", "node_load1"), Label("instance", "a")]), (0..<30).map { (now - Int64(29 - $0) * 10_000, Double($0)) })
+        let test = try await api.postForm("/api/v1/query", "query=1%2B1&time=1800000000.123", headers: grafanaHeaders)
+        #expect(test.status == 200 && test.body.contains(#""resultType":"scalar","result":[1800000000.123,"2"]"#), "\(test.body)")
+        let build = try await api.get("/api/v1/status/buildinfo", headers: grafanaHeaders)
+        #expect(build.body.contains(#""version":"2.42.0""#))
+        let panel = try await api.postForm(
+            "/api/v1/query_range", "query=rate(node_load1%5B1m%5D)&start=1799999700&end=1800000000&step=15&timeout=30s", headers: grafanaHeaders)
+        #expect(panel.status == 200 && panel.body.contains(#""resultType":"matrix""#), "\(panel.body)")
+        let names = try await api.get("/api/v1/label/__name__/values?start=1799996400&end=1800000000", headers: grafanaHeaders)
+        #expect(names.body == #"{"status":"success","data":["node_load1"]}"#, "\(names.body)")
+        let labels = try await api.postForm("/api/v1/labels", "start=1799996400&end=1800000000", headers: grafanaHeaders)
+        #expect(labels.body.contains(#""instance""#), "\(labels.body)")
+        let series = try await api.postForm("/api/v1/series", "match%5B%5D=node_load1&start=1799996400&end=1800000000", headers: grafanaHeaders)
+        #expect(series.body.contains(#""instance":"a""#), "\(series.body)")
+        let values = try await api.get("/api/v1/label/instance/values?match%5B%5D=node_load1&start=1799996400&end=1800000000", headers: grafanaHeaders)
+        #expect(values.body == #"{"status":"success","data":["a"]}"#, "\(values.body)")
+        let metadata = try await api.get("/api/v1/metadata?metric=node_load1", headers: grafanaHeaders)
+        #expect(metadata.status == 200 && metadata.body.contains("node_load1"), "\(metadata.body)")
+        let exemplars = try await api.postForm("/api/v1/query_exemplars", "query=node_load1&start=1799996400&end=1800000000", headers: grafanaHeaders)
+        #expect(exemplars.body == #"{"status":"success","data":[]}"#, "\(exemplars.body)")
+        let rules = try await api.get("/api/v1/rules", headers: grafanaHeaders)
+        #expect(rules.body == #"{"status":"success","data":{"groups":[]}}"#)
+    }
+}

@@ -37,7 +37,8 @@ struct PrometheusRulesRoutes {
                     "\"name\":" + PrometheusJSON.string(rule.name), "\"query\":" + PrometheusJSON.string(rule.exprText),
                     "\"labels\":" + Self.object(rule.labels), "\"health\":\"\(health)\"",
                     "\"lastError\":" + PrometheusJSON.string(error ?? ""),
-                    "\"evaluationTime\":0", "\"lastEvaluation\":" + Self.time(snapshot.lastEvaluation),
+                    "\"evaluationTime\":" + ValueFormat.string(snapshot.evaluator.lastDurations[index] ?? 0),
+                    "\"lastEvaluation\":" + Self.time(snapshot.lastEvaluation),
                 ]
                 switch rule.kind {
                 case .recording:

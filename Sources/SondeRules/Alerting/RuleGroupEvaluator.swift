@@ -22,6 +22,8 @@ public struct RuleGroupEvaluator: Sendable {
     public private(set) var alertStates: [Int: AlertingRuleState] = [:]
     /// The last error of each rule by index; cleared when it evaluates again without one.
     public private(set) var lastErrors: [Int: String] = [:]
+    /// How long each rule's last evaluation took, in seconds, by index (`/api/v1/rules`' `evaluationTime`).
+    public private(set) var lastDurations: [Int: Double] = [:]
     private var previousSeries: [Int: Set<Labels>] = [:]
 
     /// A rule's result after its labels are applied.
@@ -77,7 +79,10 @@ public struct RuleGroupEvaluator: Sendable {
             sink.write(labels, timestamp: time, value: value)
             cache.invalidate(labels)
         }
+        let clock = ContinuousClock()
         for (index, rule) in group.rules.enumerated() {
+            let started = clock.now
+            defer { lastDurations[index] = (clock.now - started).inSeconds }
             do {
                 let output = try evaluateRule(index, rule, at: time, engine: engine, expand: expand, round: &round)
                 for (labels, value) in output { write(labels, value) }
