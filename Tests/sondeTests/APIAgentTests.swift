@@ -8,28 +8,6 @@ import Testing
 /// promtool (Debian's Prometheus 2.42) and curl.
 @Suite("sonde run serves the HTTP API", .exclusiveMachineUse)
 struct APIAgentTests {
-    /// Runs a shell command line; its exit status and what it printed (stdout and stderr).
-    func shell(_ command: String) -> (status: Int32, output: String) {
-        let out = "/tmp/sonde-api-shell-\(UInt64.random(in: 0...UInt64.max)).out"
-        defer { unlink(out) }
-        let status = TestFiles.run(["sh", "-c", "(\(command)) > \(out) 2>&1"])
-        return (status, readFile(out))
-    }
-
-    /// Stops an agent with SIGTERM and waits for it.
-    func stop(_ agent: Sonde.Running) {
-        kill(agent.pid, SIGTERM)
-        var status: Int32 = 0
-        waitpid(agent.pid, &status, 0)
-        _ = agent.finish(status: status)
-    }
-
-    /// The address an agent's log says its API listens on.
-    func listeningAddress(_ agent: Sonde.Running) -> Substring? {
-        guard waitForFile(agent.errPath, containing: "api listening") else { return nil }
-        return readFile(agent.errPath).firstMatch(of: /api.address=(127\.0\.0\.1:[0-9]+)/)?.1
-    }
-
     @Test("promtool query instant, range, series and labels work against sonde; /-/ready, /metrics and a wrong port degrade nothing")
     func promtoolAgainstTheAgent() async throws {
         let scratch = TemporaryDirectory("sonde-api")
@@ -43,8 +21,8 @@ struct APIAgentTests {
               statsd: {enabled: false}
             """)
         let running = Sonde.start(["run", "--config", config, "--data-dir", scratch.path + "/data"])
-        defer { stop(running) }
-        let address = try #require(listeningAddress(running))
+        defer { running.stop() }
+        let address = try #require(running.listeningAddress())
         let url = "http://\(address)"
         #expect(await waitUntil(seconds: 20) { shell("curl -sf \(url)/-/ready").status == 0 })
         // Host samples arrive every second; wait for a few.
@@ -90,14 +68,14 @@ struct APIAgentTests {
         // The first agent takes a port; the second is told to use the same one.
         writeFile(config, "storage: {flush_interval: 500ms}\napi: {listen: '127.0.0.1:0'}\ncollectors: {host: {interval: 1s}, process: {enabled: false}}\n")
         let first = Sonde.start(["run", "--config", config, "--data-dir", scratch.path + "/one"])
-        defer { stop(first) }
-        let address = try #require(listeningAddress(first))
+        defer { first.stop() }
+        let address = try #require(first.listeningAddress())
         writeFile(config, "storage: {flush_interval: 500ms}\napi: {listen: '\(address)'}\ncollectors: {host: {interval: 1s}, process: {enabled: false}}\n")
         let second = Sonde.start(["run", "--config", config, "--data-dir", scratch.path + "/two"])
         #expect(waitForFile(second.errPath, containing: "api cannot listen"))
         usleep(2_500_000)
         #expect(kill(second.pid, 0) == 0, "the agent keeps running")
-        stop(second)
+        second.stop()
         let query = Sonde.run(["query", "node_load1", "--data-dir", scratch.path + "/two"])
         #expect(query.stdout.contains("node_load1 =>"), "the collectors stored samples: \(query.stdout) \(query.stderr)")
     }

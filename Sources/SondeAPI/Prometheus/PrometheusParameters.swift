@@ -58,12 +58,17 @@ enum PrometheusParameters {
     }
 
     static func expression(_ parameters: RequestParameters) throws(APIError) -> PromQLExpr {
-        guard let text = parameters["query"], !text.isEmpty else { throw APIError.badData("invalid parameter \"query\": unknown position: parse error: no expression found in input") }
-        guard text.utf8.count <= 256 * 1024 else { throw APIError.badData("invalid parameter \"query\": longer than 256 KiB") }
+        try expression(parameters["query"], name: "query")
+    }
+
+    /// The PromQL in parameter `name` (`query` for the query API, `expr` for `/graph`).
+    static func expression(_ text: String?, name: String) throws(APIError) -> PromQLExpr {
+        guard let text, !text.isEmpty else { throw APIError.badData("invalid parameter \"\(name)\": unknown position: parse error: no expression found in input") }
+        guard text.utf8.count <= 256 * 1024 else { throw APIError.badData("invalid parameter \"\(name)\": longer than 256 KiB") }
         do {
             return try PromQLParser.parse(text)
         } catch {
-            throw APIError.badData("invalid parameter \"query\": \(error)")
+            throw APIError.badData("invalid parameter \"\(name)\": \(error)")
         }
     }
 

@@ -6,9 +6,8 @@ import SondeStore
 /// `/api/v1/query` and `/api/v1/query_range`, GET or form POST, as Prometheus answers them; and
 /// `/api/v1/query_exemplars`, which Grafana asks and which has nothing to return here.
 struct PrometheusQueryRoutes {
-    let sources: APISources
-    let settings: APISettings
-    let gate: QueryGate
+    let queries: QueryRunner
+    var sources: APISources { queries.sources }
 
     func register(on router: Router<APIRequestContext>) {
         for path in ["/api/v1/query", "/api/v1/query_range", "/api/v1/query_exemplars"] {
@@ -28,33 +27,19 @@ struct PrometheusQueryRoutes {
         }
     }
 
-    /// The engine for one query: the tier it asks for (or the automatic choice), under the limits.
-    func engine(_ parameters: RequestParameters) throws(APIError) -> PromQLEngine {
-        var engine = PromQLEngine(source: StoreSampleSource(store: sources.store, tier: try PrometheusParameters.tier(parameters)))
-        engine.limits = try limits(parameters)
-        return engine
-    }
-
+    /// The limits for one query: the API's, with a shorter deadline when `timeout` asks for one.
     func limits(_ parameters: RequestParameters) throws(APIError) -> PromQLLimits {
-        var timeout = settings.queryTimeout
-        if let text = parameters["timeout"], !text.isEmpty {
-            let asked = try PrometheusParameters.duration(text, name: "timeout")
-            guard asked > 0 else { throw APIError.badData("invalid parameter \"timeout\": must be positive") }
-            timeout = min(timeout, .milliseconds(asked))
-        }
-        return PromQLLimits(maxSamples: settings.maxSamples, timeout: timeout)
+        guard let text = parameters["timeout"], !text.isEmpty else { return queries.limits() }
+        let asked = try PrometheusParameters.duration(text, name: "timeout")
+        guard asked > 0 else { throw APIError.badData("invalid parameter \"timeout\": must be positive") }
+        return queries.limits(timeout: .milliseconds(asked))
     }
 
     func instant(_ parameters: RequestParameters) async throws(APIError) -> Response {
         let expr = try PrometheusParameters.expression(parameters)
         let at = try PrometheusParameters.time(parameters, "time", default: sources.clock.wallMilliseconds)
-        let query = try engine(parameters)
-        let body = try await gate.run { () throws(APIError) -> String in
-            do throws(SondeError) {
-                return PrometheusJSON.instant(try query.instantQuery(expr, at: at), at: at)
-            } catch {
-                throw APIError.query(error)
-            }
+        let body = try await queries.instant(expr, at: at, tier: try PrometheusParameters.tier(parameters), limits: try limits(parameters)) {
+            PrometheusJSON.instant($0, at: at)
         }
         return APIResponse.success(body)
     }
@@ -74,15 +59,10 @@ struct PrometheusQueryRoutes {
         guard (end - start) / step < PromQLEngine.maximumRangePoints else {
             throw APIError.badData("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
         }
-        let query = try engine(parameters)
-        let body = try await gate.run { () throws(APIError) -> String in
-            do throws(SondeError) {
-                let series = try query.rangeQuery(expr, start: start, end: end, step: step)
-                    .sorted { $0.labels.description < $1.labels.description }
-                return PrometheusJSON.matrix(series.map { ($0.labels, $0.timestamps, $0.values) })
-            } catch {
-                throw APIError.query(error)
-            }
+        let body = try await queries.range(
+            expr, start: start, end: end, step: step, tier: try PrometheusParameters.tier(parameters), limits: try limits(parameters)
+        ) { series in
+            PrometheusJSON.matrix(series.map { ($0.labels, $0.timestamps, $0.values) })
         }
         return APIResponse.success(body)
     }

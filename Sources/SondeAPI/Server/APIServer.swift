@@ -95,8 +95,8 @@ public enum APIRouter {
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: AccessMiddleware(statistics: statistics, logger: logger))
         if let token = settings.token { router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8))) }
-        let gate = QueryGate(limit: settings.maxConcurrentQueries, statistics: statistics)
-        PrometheusQueryRoutes(sources: sources, settings: settings, gate: gate).register(on: router)
+        let queries = QueryRunner(sources: sources, settings: settings, gate: QueryGate(limit: settings.maxConcurrentQueries, statistics: statistics))
+        PrometheusQueryRoutes(queries: queries).register(on: router)
         PrometheusSeriesRoutes(sources: sources).register(on: router)
         PrometheusRulesRoutes(sources: sources).register(on: router)
         PrometheusStatusRoutes(sources: sources, settings: settings).register(on: router)

@@ -43,7 +43,7 @@ public struct AgentStatusReport: Sendable {
         func time(_ value: Int64?) -> String { value.map { PrometheusJSON.string(TimestampFormat.rfc3339(milliseconds: $0)) } ?? "null" }
         func number(_ value: Double?) -> String { value.map { $0.isFinite ? ValueFormat.string($0) : "null" } ?? "null" }
         let collectorsJSON = collectors.map { collector in
-            "{\"name\":" + PrometheusJSON.string(collector.name) + ",\"healthy\":\(collector.lastError == nil || (collector.lastSuccess ?? .min) > (collector.lastErrorAt ?? .min))"
+            "{\"name\":" + PrometheusJSON.string(collector.name) + ",\"healthy\":\(collector.isHealthy)"
                 + ",\"lastRun\":" + time(collector.lastRun) + ",\"lastSuccess\":" + time(collector.lastSuccess)
                 + ",\"lastError\":" + (collector.lastError.map(PrometheusJSON.string) ?? "null") + ",\"lastErrorAt\":" + time(collector.lastErrorAt)
                 + ",\"lastDurationSeconds\":" + number(collector.lastDurationSeconds) + "}"
@@ -63,4 +63,9 @@ public struct AgentStatusReport: Sendable {
             + ",\"alerts\":[" + alerts.joined(separator: ",") + "],\"ruleGroups\":\(ruleGroups)"
             + ",\"outboxEntries\":" + number(outboxEntries) + ",\"shipperBacklogSeconds\":" + number(shipperBacklogSeconds) + "}"
     }
+}
+
+extension AgentStatusBoard.Collector {
+    /// No error, or a success since the last one.
+    var isHealthy: Bool { lastError == nil || (lastSuccess ?? .min) > (lastErrorAt ?? .min) }
 }

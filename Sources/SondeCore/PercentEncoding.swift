@@ -1,0 +1,20 @@
+/// RFC 3986 percent-encoding: every UTF-8 byte but the unreserved `A–Z a–z 0–9 - _ . ~` as `%XX`
+/// with upper-case hex, so a space is `%20`, never `+`. What AWS's query protocol and SigV4 want,
+/// and safe in any URL query value (the status page's links to `/graph`).
+public enum PercentEncoding {
+    public static func encode(_ text: String) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.append(byte)
+            default:
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
