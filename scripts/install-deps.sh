@@ -12,8 +12,9 @@ for option in "$@"; do
     # logrotate, the PostgreSQL tests a real PostgreSQL (started by the tests as user postgres);
     # prometheus brings promtool, against which `sonde rules test` is checked file by file;
     # prometheus-alertmanager brings amtool and Alertmanager, the reference for notifications;
-    # curl asks the live HTTP API in its tests; python3-pip installs moto, the AWS emulator of the billing tests (below).
-    --test) packages+=(curl openssl gunicorn logrotate python3 python3-pip postgresql prometheus prometheus-alertmanager) ;;
+    # curl asks the live HTTP API in its tests; chromium (headless) screenshots the status page;
+    # python3-pip installs moto, the AWS emulator of the billing tests (below).
+    --test) packages+=(curl openssl gunicorn logrotate python3 python3-pip postgresql prometheus prometheus-alertmanager chromium) ;;
     # mtail runs beside sonde on the same access log (Benchmarks/mtail/compare.sh).
     --bench) packages+=(mtail time python3 wrk) ;;
     *) echo "unknown option: $option" >&2; exit 2 ;;

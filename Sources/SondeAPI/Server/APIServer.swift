@@ -102,6 +102,7 @@ public enum APIRouter {
         PrometheusStatusRoutes(sources: sources, settings: settings).register(on: router)
         ExpositionRoutes(sources: sources, statistics: statistics).register(on: router)
         AlertmanagerRoutes(sources: sources).register(on: router)
+        StatusPageRoutes(queries: queries).register(on: router)
         return router
     }
 }
