@@ -21,7 +21,6 @@ struct AlertmanagerAgentTests {
 
     @Test("amtool alert query, silence add, query and expire, config routes")
     func amtoolAgainstTheAgent() async throws {
-        let helpers = APIAgentTests()
         let scratch = TemporaryDirectory("sonde-amtool")
         defer { scratch.remove() }
         writeFile(scratch.path + "/rules.yaml", Self.rules)
@@ -42,39 +41,39 @@ struct AlertmanagerAgentTests {
                   webhook_configs: [{url: 'http://127.0.0.1:9/hook'}]
             """)
         let running = Sonde.start(["run", "--config", config, "--data-dir", data])
-        defer { helpers.stop(running) }
-        let address = try #require(helpers.listeningAddress(running), "\(readFile(running.errPath))")
+        defer { running.stop() }
+        let address = try #require(running.listeningAddress(), "\(readFile(running.errPath))")
         let amtool = "amtool --alertmanager.url=http://\(address)"
 
-        #expect(await waitUntil(seconds: 20) { helpers.shell("\(amtool) alert query").output.contains("HostDown") })
-        let shown = helpers.shell("\(amtool) alert query")
+        #expect(await waitUntil(seconds: 20) { shell("\(amtool) alert query").output.contains("HostDown") })
+        let shown = shell("\(amtool) alert query")
         #expect(shown.status == 0 && shown.output.contains("web-1 is down"), "\(shown.output)")
         #expect(!shown.output.contains("HighLoad"), "inhibited alerts are hidden by default: \(shown.output)")
-        let inhibited = helpers.shell("\(amtool) -o json alert query --inhibited HighLoad")
+        let inhibited = shell("\(amtool) -o json alert query --inhibited HighLoad")
         #expect(inhibited.output.contains(#""inhibitedBy":["#) && inhibited.output.contains(#""state":"suppressed""#), "\(inhibited.output)")
         #expect(inhibited.output.contains(#""receivers":[{"name":"hook"}]"#), "\(inhibited.output)")
 
-        let added = helpers.shell("\(amtool) silence add alertname=HostDown --comment='planned reboot' --duration=1h")
+        let added = shell("\(amtool) silence add alertname=HostDown --comment='planned reboot' --duration=1h")
         let id = added.output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(added.status == 0 && id.count == 36, "\(added.output)")
         #expect(Sonde.run(["silence", "list", "--data-dir", data]).stdout.contains(id), "the same silences as sonde silence")
-        #expect(!helpers.shell("\(amtool) alert query").output.contains("HostDown"), "silenced alerts are hidden by default")
-        #expect(helpers.shell("\(amtool) alert query --silenced").output.contains("HostDown"))
-        let query = helpers.shell("\(amtool) silence query")
+        #expect(!shell("\(amtool) alert query").output.contains("HostDown"), "silenced alerts are hidden by default")
+        #expect(shell("\(amtool) alert query --silenced").output.contains("HostDown"))
+        let query = shell("\(amtool) silence query")
         #expect(query.status == 0 && query.output.contains(id) && query.output.contains("planned reboot"), "\(query.output)")
 
         let cli = Sonde.run(["silence", "add", "--data-dir", data, "--comment", "from the CLI", "--duration", "30m", "alertname=HighLoad"])
         #expect(cli.status == 0, "\(cli.stderr)")
-        #expect(helpers.shell("\(amtool) silence query").output.contains("from the CLI"))
+        #expect(shell("\(amtool) silence query").output.contains("from the CLI"))
 
-        #expect(helpers.shell("\(amtool) silence expire \(id)").status == 0)
-        #expect(!helpers.shell("\(amtool) silence query").output.contains(id))
-        #expect(helpers.shell("\(amtool) silence query --expired").output.contains(id))
-        #expect(helpers.shell("\(amtool) alert query").output.contains("HostDown"), "unsilenced again")
+        #expect(shell("\(amtool) silence expire \(id)").status == 0)
+        #expect(!shell("\(amtool) silence query").output.contains(id))
+        #expect(shell("\(amtool) silence query --expired").output.contains(id))
+        #expect(shell("\(amtool) alert query").output.contains("HostDown"), "unsilenced again")
 
-        let routes = helpers.shell("\(amtool) config routes")
+        let routes = shell("\(amtool) config routes")
         #expect(routes.status == 0 && routes.output.contains("receiver: hook"), "\(routes.output)")
-        let bad = helpers.shell("\(amtool) silence add 'alertname=~\"(a+)+\"' --comment=x")
+        let bad = shell("\(amtool) silence add 'alertname=~\"(a+)+\"' --comment=x")
         #expect(bad.status != 0 && bad.output.contains("refused"), "\(bad.output)")
     }
 }
