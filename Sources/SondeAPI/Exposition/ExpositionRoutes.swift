@@ -59,8 +59,7 @@ struct ExpositionRoutes {
         return Self.respond(TextExposition.render(samples, format: format, typed: false), format: format, request: request)
     }
 
-    static func respond(_ text: String, format: TextExposition.Format, request: Request) -> Response {
-        let body = Array(text.utf8)
+    static func respond(_ body: [UInt8], format: TextExposition.Format, request: Request) -> Response {
         if Gzip.accepted(request.headers[.acceptEncoding]), body.count > 1024, let compressed = Gzip.compress(body) {
             return APIResponse.bytes(compressed, contentType: format.contentType, headers: [.contentEncoding: "gzip", .vary: "Accept-Encoding"])
         }

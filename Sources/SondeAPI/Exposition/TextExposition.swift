@@ -33,59 +33,64 @@ enum TextExposition {
 
     /// `typed`: name-inferred types (counter for `_total`) for sonde's own metrics; otherwise every
     /// family is `untyped` (`unknown` in OpenMetrics), as Prometheus' `/federate` writes them.
-    static func render(_ samples: [Sample], format: Format, typed: Bool) -> String {
+    /// Families are sorted by name and samples by their labels, compared label by label as
+    /// Prometheus compares label sets. Written straight into bytes: a scrape of 10,000 series
+    /// should not build 10,000 intermediate strings.
+    static func render(_ samples: [Sample], format: Format, typed: Bool) -> [UInt8] {
         var byName: [String: [Sample]] = [:]
         for sample in samples { byName[sample.labels.metricName, default: []].append(sample) }
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(samples.count * 96)
+        func append(_ text: String) { out.append(contentsOf: text.utf8) }
         for name in byName.keys.sorted() {
-            let family = byName[name]!.sorted { $0.labels.description < $1.labels.description }
+            let family = byName[name]!.sorted { $0.labels.pairs.lexicographicallyPrecedes($1.labels.pairs) }
             let isCounter = typed && name.hasSuffix("_total")
             switch format {
             case .prometheus:
-                out += "# TYPE \(name) \(isCounter ? "counter" : typed ? "gauge" : "untyped")\n"
+                append("# TYPE \(name) \(isCounter ? "counter" : typed ? "gauge" : "untyped")\n")
             case .openMetrics:
                 // An OpenMetrics counter family is named without `_total`; its samples keep it.
                 let familyName = isCounter ? String(name.dropLast("_total".count)) : name
-                out += "# TYPE \(familyName) \(isCounter ? "counter" : typed ? "gauge" : "unknown")\n"
+                append("# TYPE \(familyName) \(isCounter ? "counter" : typed ? "gauge" : "unknown")\n")
             }
             for sample in family {
-                out += name
-                let pairs = sample.labels.pairs.filter { $0.name != Labels.metricNameLabel }
-                if !pairs.isEmpty {
-                    out += "{"
-                    for (index, pair) in pairs.enumerated() {
-                        if index > 0 { out += "," }
-                        out += pair.name + "=\"" + escape(pair.value) + "\""
-                    }
-                    out += "}"
+                append(name)
+                var first = true
+                for pair in sample.labels.pairs where pair.name != Labels.metricNameLabel {
+                    out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+                    first = false
+                    append(pair.name)
+                    out.append(contentsOf: "=\"".utf8)
+                    appendEscaped(pair.value, to: &out)
+                    out.append(UInt8(ascii: "\""))
                 }
-                out += " " + ValueFormat.string(sample.value)
+                if !first { out.append(UInt8(ascii: "}")) }
+                out.append(UInt8(ascii: " "))
+                append(ValueFormat.string(sample.value))
                 if let timestamp = sample.timestamp {
+                    out.append(UInt8(ascii: " "))
                     switch format {
-                    case .prometheus: out += " \(timestamp)"
-                    case .openMetrics: out += " " + TimestampFormat.unixSeconds(milliseconds: timestamp)
+                    case .prometheus: append(String(timestamp))
+                    case .openMetrics: append(TimestampFormat.unixSeconds(milliseconds: timestamp))
                     }
                 }
-                out += "\n"
+                out.append(UInt8(ascii: "\n"))
             }
         }
-        if format == .openMetrics { out += "# EOF\n" }
+        if format == .openMetrics { append("# EOF\n") }
         return out
     }
 
-    /// A label value as the exposition formats escape it: backslash, double quote and newline.
-    static func escape(_ value: String) -> String {
-        guard value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }) else { return value }
-        var out = ""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(character)
+    /// Appends a label value escaped as the exposition formats escape it: backslash, double quote
+    /// and newline.
+    static func appendEscaped(_ value: String, to out: inout [UInt8]) {
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\n"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            default: out.append(byte)
             }
         }
-        return out
     }
 }
