@@ -79,4 +79,38 @@ struct APIAgentTests {
         let query = Sonde.run(["query", "node_load1", "--data-dir", scratch.path + "/two"])
         #expect(query.stdout.contains("node_load1 =>"), "the collectors stored samples: \(query.stdout) \(query.stderr)")
     }
+
+    @Test("a token guards every route but /-/healthy, on TCP and on the Unix socket; sonde status sends it")
+    func tokenAndUnixSocket() async throws {
+        let scratch = TemporaryDirectory("sonde-api")
+        defer { scratch.remove() }
+        let token = "0123456789abcdef-secret"
+        writeFile(scratch.path + "/token", token + "\n")
+        let socket = scratch.path + "/api.sock"
+        let config = scratch.path + "/sonde.yaml"
+        writeFile(config, """
+            storage: {flush_interval: 500ms}
+            api: {listen: '127.0.0.1:0', unix_socket: '\(socket)', token_file: '\(scratch.path)/token'}
+            collectors: {host: {interval: 1s}, process: {enabled: false}, statsd: {enabled: false}}
+            """)
+        let running = Sonde.start(["run", "--config", config, "--data-dir", scratch.path + "/data"])
+        defer { running.stop() }
+        let address = try #require(running.listeningAddress())
+        let url = "http://\(address)"
+        #expect(waitForFile(running.errPath, containing: "api.address=\(socket)"), "\(readFile(running.errPath))")
+        let code = "curl -s -o /dev/null -w '%{http_code}'"
+        #expect(shell("\(code) \(url)/api/v1/labels").output == "401")
+        #expect(shell("\(code) -H 'Authorization: Bearer wrong-token-of-length' \(url)/api/v1/labels").output == "401")
+        #expect(shell("\(code) -H 'Authorization: Bearer \(token)' \(url)/api/v1/labels").output == "200")
+        #expect(shell("\(code) \(url)/-/healthy").output == "200")
+        #expect(shell("\(code) \(url)/api/v2/silences").output == "401")
+        #expect(shell("\(code) --unix-socket \(socket) http://sonde/api/v1/labels").output == "401")
+        let overSocket = shell("curl -s --unix-socket \(socket) -H 'Authorization: Bearer \(token)' http://sonde/api/v1/status/buildinfo")
+        #expect(overSocket.output.contains(#""status":"success""#), "\(overSocket.output)")
+
+        let status = Sonde.run(["status", "--config", config, "--url", url])
+        #expect(status.stdout.contains("COLLECTORS"), "the token from api.token_file: \(status.stdout) \(status.stderr)")
+        let refused = Sonde.run(["status", "--url", url])
+        #expect(refused.status == 1 && refused.stderr.contains("HTTP 401"), "\(refused.stderr)")
+    }
 }
