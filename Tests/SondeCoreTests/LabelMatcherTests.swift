@@ -14,6 +14,18 @@ import Testing
         #expect(!LabelMatcher.notEqual("a", "").matchesEmpty)
     }
 
+    /// `head.*` is matched by comparing bytes; it must answer as the regex would.
+    @Test func prefixPatternsMatchAsTheRegexWould() throws {
+        for (pattern, dotAll) in [("sonde_.*", true), ("sonde_.*", false), ("", true), ("a|b.*", true), ("web\\.*", true), ("é.*", true)] {
+            let fast = try RegexPattern(pattern.isEmpty ? ".*" : pattern, anchoring: .wholeText, dotMatchesNewlines: dotAll)
+            var reference = try Regex(pattern.isEmpty ? ".*" : pattern).matchingSemantics(.unicodeScalar)
+            if dotAll { reference = reference.dotMatchesNewlines() }
+            for text in ["sonde_api", "sonde_", "sonde", "xsonde_a", "sonde_a\nb", "", "a", "b", "bx", "web...", "web", "é", "éa", "e\u{301}"] {
+                #expect(fast.matches(text) == (try reference.wholeMatch(in: text) != nil), "\(pattern) against \(text.debugDescription)")
+            }
+        }
+    }
+
     @Test func regexesAreFullyAnchored() throws {
         let matcher = try LabelMatcher(name: "path", op: .regexMatch, value: "/api/.*")
         #expect(matcher.matches("/api/v1"))

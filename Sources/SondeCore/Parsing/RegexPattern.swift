@@ -17,6 +17,10 @@ public final class RegexPattern: @unchecked Sendable {
     /// The alternatives of a literal pattern, as UTF-8 bytes: compared as Prometheus does, by bytes,
     /// not by Swift's canonical equivalence.
     private let literals: [[UInt8]]
+    /// The literal head of a whole-text `head.*` (`sonde_.*`, `web-.*`), the commonest selector
+    /// pattern: matched by comparing bytes, as Prometheus does, not by running a regex.
+    private let prefix: [UInt8]?
+    private let dotMatchesNewlines: Bool
     private let anchoring: Anchoring
 
     /// - Parameters:
@@ -29,11 +33,20 @@ public final class RegexPattern: @unchecked Sendable {
         _ pattern: String, anchoring: Anchoring, dotMatchesNewlines: Bool = false, key: String? = nil, refusingBacktracking: Bool = false
     ) throws(SondeError) {
         self.anchoring = anchoring
+        self.dotMatchesNewlines = dotMatchesNewlines
         if let literals = RegexPattern.literalAlternatives(pattern) {
             self.literals = literals
+            self.prefix = nil
             self.regex = nil
             return
         }
+        if anchoring == .wholeText, pattern.hasSuffix(".*"), let head = RegexPattern.literalAlternatives(String(pattern.dropLast(2))), head.count == 1 {
+            self.prefix = head[0]
+            self.literals = []
+            self.regex = nil
+            return
+        }
+        self.prefix = nil
         if refusingBacktracking, let problem = BacktrackingGuard.problem(in: pattern) {
             let prefix = key.map { $0 + ": " } ?? ""
             throw SondeError(.invalidArgument, prefix + "regular expression \"\(Labels.escape(pattern))\" refused: \(problem)")
@@ -52,6 +65,12 @@ public final class RegexPattern: @unchecked Sendable {
     }
 
     public func matches(_ text: String) -> Bool {
+        if let prefix {
+            var text = text
+            return text.withUTF8 { bytes in
+                bytes.starts(with: prefix) && (dotMatchesNewlines || !bytes[prefix.count...].contains(UInt8(ascii: "\n")))
+            }
+        }
         if let regex {
             switch anchoring {
             case .wholeText: return ((try? regex.wholeMatch(in: text)) ?? nil) != nil
