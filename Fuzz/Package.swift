@@ -5,13 +5,16 @@ import PackageDescription
 // never sees -sanitize=fuzzer; it depends on the main package by path, so the harnesses exercise the
 // real code. Build and run with `Fuzz/run.sh` (see Fuzz/README.md), never with a plain `swift build`:
 // the harnesses have no `main`, libFuzzer provides it at link time.
-let harnesses = ["openmetrics", "selector", "scalars", "sealedchunk", "headchunk", "records", "gunicornlog", "logcheckpoint", "promql", "alerttemplate", "cloudwatchxml", "rulefiles", "alertmanager", "notifytemplate"]
+let harnesses = ["openmetrics", "selector", "scalars", "sealedchunk", "headchunk", "records", "gunicornlog", "logcheckpoint", "promql", "alerttemplate", "cloudwatchxml", "rulefiles", "alertmanager", "notifytemplate", "apirequest"]
 
 let package = Package(
     name: "sonde-fuzz",
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "sonde", path: ".."),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: harnesses.map { name in
         .executableTarget(
@@ -23,6 +26,10 @@ let package = Package(
                 .product(name: "SondeRules", package: "sonde"),
                 .product(name: "SondeAWS", package: "sonde"),
                 .product(name: "SondeNotify", package: "sonde"),
+                .product(name: "SondeAPI", package: "sonde"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
                 "FuzzDriver", "FuzzSupport",
             ],
             path: "Sources/\(name)"

@@ -7,7 +7,8 @@
 #   Fuzz/run.sh list                                  # the harness names
 #
 # TARGET is one of: openmetrics selector scalars sealedchunk headchunk records gunicornlog
-# logcheckpoint promql alerttemplate cloudwatchxml rulefiles alertmanager notifytemplate (see README.md).
+# logcheckpoint promql alerttemplate cloudwatchxml rulefiles alertmanager notifytemplate apirequest
+# (see README.md).
 # New interesting inputs go to Fuzz/.work/TARGET (not committed); the committed seeds in
 # Fuzz/corpus/TARGET are read but never written. Crashing inputs land in Fuzz/crashes/TARGET/.
 # Exits non-zero when a harness finds a crash. Reproduce one with
@@ -19,7 +20,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")"
-TARGETS=(openmetrics selector scalars sealedchunk headchunk records gunicornlog logcheckpoint promql alerttemplate cloudwatchxml rulefiles alertmanager notifytemplate)
+TARGETS=(openmetrics selector scalars sealedchunk headchunk records gunicornlog logcheckpoint promql alerttemplate cloudwatchxml rulefiles alertmanager notifytemplate apirequest)
 SWIFT=${SWIFT:-swift}
 BUILD_DIR=${FUZZ_BUILD_DIR:-.build-fuzz}
 
