@@ -155,4 +155,60 @@ struct SondeConfigTests {
         #expect(throws: ParseError.self) { try parse("collectors:\n  billing: {interval: 10s}\n") }
         #expect(throws: ParseError.self) { try parse("collectors:\n  billing: {threshold: 100}\n") }
     }
+
+    @Test("ship.cloudwatch: defaults, every key, the rendering parses back, errors at their key")
+    func shipCloudWatch() throws {
+        let defaults = try parse("").ship.cloudwatch
+        #expect(!defaults.enabled && defaults.namespace == "Sonde" && defaults.interval == .seconds(60) && defaults.resolution == .minute)
+        #expect(defaults.include.count == CloudWatchShipConfig.defaultInclude.count && defaults.naming == .sonde)
+        #expect(try parse(SondeConfig().rendered()) == SondeConfig())
+        let config = try parse("""
+            ship:
+              cloudwatch:
+                enabled: false
+                region: eu-west-3
+                endpoint: 'http://127.0.0.1:5000'
+                namespace: 'Shop/Web'
+                interval: 30s
+                resolution: 1s
+                include: [node_load1, '{__name__=~"host_.*"}']
+                exclude: ['host_filesystem_used_percent{mountpoint="/boot"}']
+                distribution: [probe_duration_seconds]
+                dimensions: [instance, app]
+                append_dimensions: [InstanceId, AutoScalingGroupName, {Environment: production}]
+                naming: cwagent
+            """)
+        let cloudwatch = config.ship.cloudwatch
+        #expect(!cloudwatch.enabled && cloudwatch.region == "eu-west-3" && cloudwatch.endpoint == "http://127.0.0.1:5000")
+        #expect(cloudwatch.namespace == "Shop/Web" && cloudwatch.interval == .seconds(30) && cloudwatch.resolution == .second)
+        #expect(cloudwatch.include.map(\.description) == [#"{__name__="node_load1"}"#, #"{__name__=~"host_.*"}"#])
+        #expect(cloudwatch.exclude.count == 1 && cloudwatch.distribution.count == 1 && cloudwatch.dimensions == ["instance", "app"])
+        #expect(cloudwatch.appendDimensions == [.instance("InstanceId"), .instance("AutoScalingGroupName"), .fixed(name: "Environment", value: "production")])
+        #expect(cloudwatch.naming == .cwagent)
+        let rendered = config.rendered()
+        #expect(rendered.contains("    include: [node_load1, '{__name__=~\"host_.*\"}']"), "\(rendered)")
+        #expect(try parse(rendered) == config)
+
+        let cases: [(String, Int, Int, String)] = [
+            ("{region: mars}", 2, 24, "ship.cloudwatch.region: expected an AWS region"),
+            ("{namespace: 'AWS/EC2'}", 2, 27, "ship.cloudwatch.namespace: expected a CloudWatch namespace"),
+            ("{resolution: 5s}", 2, 28, "ship.cloudwatch.resolution: expected 60s or 1s"),
+            ("{include: ['up{job=}']}", 2, 26, "ship.cloudwatch.include[0]: expected a series selector"),
+            ("{dimensions: [1bad]}", 2, 29, "ship.cloudwatch.dimensions[0]: expected a label name"),
+            ("{append_dimensions: [Hostname]}", 2, 36, "ship.cloudwatch.append_dimensions[0]: expected one of InstanceId"),
+            ("{naming: telegraf}", 2, 24, "ship.cloudwatch.naming: expected sonde or cwagent"),
+            ("{interval: 1s}", 2, 26, "ship.cloudwatch.interval:"),
+            ("{endpoint: 'ftp://x'}", 2, 26, "ship.cloudwatch.endpoint: expected an http:// or https:// URL"),
+            ("{batch: 5}", 2, 16, "ship.cloudwatch.batch: unknown key"),
+            ("{enabled: true}", 2, 25, "ship.cloudwatch.enabled: shipping to CloudWatch is not built yet"),
+        ]
+        for (mapping, line, column, message) in cases {
+            let error = #expect(throws: ParseError.self) { try parse("ship:\n  cloudwatch: \(mapping)\n") }
+            #expect(error?.line == line && error?.column == column, "\(mapping): \(String(describing: error))")
+            #expect(error?.message.hasPrefix(message) == true, "\(mapping): \(String(describing: error?.message))")
+        }
+        let many = (0..<31).map { "l\($0)" }.joined(separator: ", ")
+        let tooMany = #expect(throws: ParseError.self) { try parse("ship:\n  cloudwatch: {dimensions: [\(many)]}\n") }
+        #expect(tooMany?.message.contains("CloudWatch takes at most 30") == true)
+    }
 }

@@ -14,14 +14,7 @@ public struct BillingConfig: Sendable, Equatable {
         let keys = try node.mapping(allowed: ["enabled", "interval", "endpoint", "per_service"])
         if let value = keys["enabled"] { enabled = try value.bool() }
         if let value = keys["interval"] { interval = try value.duration(in: .seconds(60)...(.seconds(86_400))) }
-        if let value = keys["endpoint"] {
-            endpoint = try value.text()
-            let rest = endpoint.hasPrefix("https://") ? endpoint.dropFirst(8) : endpoint.hasPrefix("http://") ? endpoint.dropFirst(7) : nil
-            guard let rest, let host = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first, !host.isEmpty,
-                !host.contains("@"), !endpoint.contains("?"), !endpoint.contains("#"),
-                endpoint.utf8.allSatisfy({ $0 > 32 && $0 < 127 })
-            else { throw value.error("expected an http:// or https:// URL without user info, query or spaces, found \"\(endpoint)\"") }
-        }
+        if let value = keys["endpoint"] { endpoint = try value.httpURL() }
         if let value = keys["per_service"] { perService = try value.bool() }
     }
 }

@@ -116,6 +116,16 @@ struct ConfigNode {
     }
 
     /// A regular expression, compiled once here so a bad one is reported with its position.
+    /// An endpoint: http:// or https://, a host, no user info, query, fragment or spaces.
+    func httpURL() throws(ParseError) -> String {
+        let url = try text()
+        let rest = url.hasPrefix("https://") ? url.dropFirst(8) : url.hasPrefix("http://") ? url.dropFirst(7) : nil
+        guard let rest, let host = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first, !host.isEmpty,
+            !host.contains("@"), !url.contains("?"), !url.contains("#"), url.utf8.allSatisfy({ $0 > 32 && $0 < 127 })
+        else { throw error("expected an http:// or https:// URL without user info, query or spaces, found \"\(url)\"") }
+        return url
+    }
+
     func regex() throws(ParseError) -> String {
         let pattern = try text()
         do {

@@ -131,6 +131,41 @@ extension SondeConfig {
             line(1, "outbox_max_bytes: \(ByteSize.format(notify.outboxMaxBytes).replacing(" ", with: ""))")
             if let url = notify.externalURL { line(1, "external_url: \(quote(url))") }
         }
+        let cloudwatch = ship.cloudwatch
+        func selectors(_ list: [SeriesSelector]) -> String {
+            let texts = list.map { selector -> String in
+                // A bare metric name reads best as itself.
+                if selector.matchers.count == 1, let only = selector.matchers.first, only.name == Labels.metricNameLabel, only.op == .equal {
+                    return only.value
+                }
+                return quote(selector.description)
+            }
+            return "[" + texts.joined(separator: ", ") + "]"
+        }
+        line(0, "ship:")
+        line(1, "cloudwatch:")
+        line(2, "enabled: \(cloudwatch.enabled)")
+        if let region = cloudwatch.region {
+            line(2, "region: \(region)")
+        } else {
+            line(2, "# region: from AWS_REGION, then AWS_DEFAULT_REGION, then the instance's (IMDSv2)")
+        }
+        if let endpoint = cloudwatch.endpoint { line(2, "endpoint: \(quote(Self.redactingUserInfo(endpoint)))") }
+        line(2, "namespace: \(quote(cloudwatch.namespace))")
+        line(2, "interval: \(duration(cloudwatch.interval))")
+        line(2, "resolution: \(cloudwatch.resolution.rawValue)")
+        line(2, "include: \(selectors(cloudwatch.include))")
+        line(2, "exclude: \(selectors(cloudwatch.exclude))")
+        line(2, "distribution: \(selectors(cloudwatch.distribution))")
+        line(2, "dimensions: [\(cloudwatch.dimensions.joined(separator: ", "))]")
+        let appended = cloudwatch.appendDimensions.map { dimension -> String in
+            switch dimension {
+            case .instance(let name): name
+            case .fixed(let name, let value): "{\(quote(name)): \(quote(value))}"
+            }
+        }
+        line(2, "append_dimensions: [\(appended.joined(separator: ", "))]")
+        line(2, "naming: \(cloudwatch.naming.rawValue)")
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -7,6 +7,7 @@ public struct SondeConfig: Sendable, Equatable {
     public var collectors = CollectorsConfig()
     public var rules = RulesConfig()
     public var notify = NotifyConfig()
+    public var ship = ShipConfig()
 
     public init() {}
 
@@ -33,12 +34,13 @@ public struct SondeConfig: Sendable, Equatable {
     static func parse(_ text: String, file: String?, context: ConfigContext) throws(ParseError) -> SondeConfig {
         let root = ConfigNode(node: try YAMLParser.parse(text, file: file), path: "", context: context)
         var config = SondeConfig()
-        let sections = try root.mapping(allowed: ["storage", "api", "collectors", "rules", "notify"])
+        let sections = try root.mapping(allowed: ["storage", "api", "collectors", "rules", "notify", "ship"])
         if let storage = sections["storage"] { config.storage = try StorageConfig(storage) }
         if let api = sections["api"] { config.api = try APIConfig(api) }
         if let collectors = sections["collectors"] { config.collectors = try CollectorsConfig(collectors) }
         if let rules = sections["rules"] { config.rules = try RulesConfig(rules) }
         if let notify = sections["notify"] { config.notify = try NotifyConfig(notify) }
+        if let ship = sections["ship"] { config.ship = try ShipConfig(ship) }
         return config
     }
 
