@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "SondeNet", targets: ["SondeNet"]),
         .library(name: "SondePostgres", targets: ["SondePostgres"]),
         .library(name: "SondeAPI", targets: ["SondeAPI"]),
+        .library(name: "SondeShip", targets: ["SondeShip"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -63,6 +64,12 @@ let package = Package(
                 "SondeCore", "SondeNet", "CCrypto",
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // The CloudWatch shipper: what goes out (selection, dimensions, statistics) and, later, the
+        // persisted cursor, batching and retries.
+        .target(
+            name: "SondeShip",
+            dependencies: ["SondeCore", "SondeStore", "SondeAWS"]
         ),
         .target(
             name: "SondeCollectors",
@@ -157,6 +164,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .testTarget(name: "SondeShipTests", dependencies: ["SondeShip", "SondeStore", "SondeAWS", "SondeNet", "SondeCore", "SondeTestSupport"]),
         .testTarget(name: "SondeAgentTests", dependencies: ["SondeAgent", "SondeStore", "SondeCollectors", "SondeCore", "SondeAWS", "SondeTestSupport"]),
         // Runs the built `sonde` binary as a user would.
         .testTarget(name: "sondeTests", dependencies: ["sonde", "SondeTestSupport"]),

@@ -143,25 +143,64 @@ public struct CloudWatchClient: Sendable {
         throw AWSError(kind: .response, message: "ListMetrics at \(query.redactedEndpoint): still a NextToken after \(Self.maxPages) pages")
     }
 
-    /// One value to put.
+    /// A period's statistics, as PutMetricData's `StatisticValues` takes them.
+    public struct StatisticSet: Sendable, Equatable {
+        public var sampleCount: Double
+        public var sum: Double
+        public var minimum: Double
+        public var maximum: Double
+
+        public init(sampleCount: Double, sum: Double, minimum: Double, maximum: Double) {
+            self.sampleCount = sampleCount
+            self.sum = sum
+            self.minimum = minimum
+            self.maximum = maximum
+        }
+
+        /// Both periods' samples together.
+        public func merged(with other: StatisticSet) -> StatisticSet {
+            StatisticSet(
+                sampleCount: sampleCount + other.sampleCount, sum: sum + other.sum, minimum: Swift.min(minimum, other.minimum),
+                maximum: Swift.max(maximum, other.maximum))
+        }
+    }
+
+    /// One datum to put: a value, or a period's statistics.
     public struct Datum: Sendable, Equatable {
         public var metricName: String
         public var dimensions: [Dimension]
         public var timestamp: Int64
-        public var value: Double
+        public var value: Double?
+        public var statistics: StatisticSet?
         public var unit: String?
+        /// 1 for high-resolution data, nil (60) otherwise.
+        public var storageResolution: Int?
 
-        public init(metricName: String, dimensions: [Dimension] = [], timestamp: Int64, value: Double, unit: String? = nil) {
+        public init(metricName: String, dimensions: [Dimension] = [], timestamp: Int64, value: Double, unit: String? = nil, storageResolution: Int? = nil) {
             self.metricName = metricName
             self.dimensions = dimensions
             self.timestamp = timestamp
             self.value = value
             self.unit = unit
+            self.storageResolution = storageResolution
+        }
+
+        public init(metricName: String, dimensions: [Dimension] = [], timestamp: Int64, statistics: StatisticSet, unit: String? = nil) {
+            self.metricName = metricName
+            self.dimensions = dimensions
+            self.timestamp = timestamp
+            self.statistics = statistics
+            self.unit = unit
         }
     }
 
-    /// Puts up to 1000 values into `namespace` in one request.
+    /// Puts up to 1000 datums into `namespace` in one request.
     public func putMetricData(namespace: String, _ data: [Datum]) async throws(AWSError) {
+        _ = try await query.call("PutMetricData", Self.putMetricDataParameters(namespace: namespace, data))
+    }
+
+    /// PutMetricData's form parameters (query protocol), numbers in the shortest form that reads back the same.
+    public static func putMetricDataParameters(namespace: String, _ data: [Datum]) -> [(String, String)] {
         var parameters: [(String, String)] = [("Namespace", namespace)]
         for (offset, datum) in data.enumerated() {
             let prefix = "MetricData.member.\(offset + 1)."
@@ -171,10 +210,17 @@ public struct CloudWatchClient: Sendable {
                 parameters.append((prefix + "Dimensions.member.\(index + 1).Value", dimension.value))
             }
             parameters.append((prefix + "Timestamp", AWSTimestamp.format(milliseconds: datum.timestamp)))
-            parameters.append((prefix + "Value", "\(datum.value)"))
+            if let value = datum.value { parameters.append((prefix + "Value", "\(value)")) }
+            if let statistics = datum.statistics {
+                parameters.append((prefix + "StatisticValues.SampleCount", "\(statistics.sampleCount)"))
+                parameters.append((prefix + "StatisticValues.Sum", "\(statistics.sum)"))
+                parameters.append((prefix + "StatisticValues.Minimum", "\(statistics.minimum)"))
+                parameters.append((prefix + "StatisticValues.Maximum", "\(statistics.maximum)"))
+            }
             if let unit = datum.unit { parameters.append((prefix + "Unit", unit)) }
+            if let resolution = datum.storageResolution { parameters.append((prefix + "StorageResolution", String(resolution))) }
         }
-        _ = try await query.call("PutMetricData", parameters)
+        return parameters
     }
 }
 
