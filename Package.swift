@@ -123,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "sonde",
             dependencies: [
-                "SondeCore", "SondeStore", "SondeCollectors", "SondeRules", "SondeNotify", "SondeAgent", "SondeAPI", "SondeNet",
+                "SondeCore", "SondeStore", "SondeCollectors", "SondeRules", "SondeNotify", "SondeAgent", "SondeAPI", "SondeNet", "SondeShip", "SondeAWS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

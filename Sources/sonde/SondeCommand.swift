@@ -14,9 +14,10 @@ struct SondeCommand: AsyncParsableCommand {
               sonde query 'node_load1' --start now-1h       raw samples of the last hour
               sonde store stats                          what the store holds, per tier
               sonde status                               the running agent: alerts, collectors, store
+              sonde ship --dry-run --since 1h            what ship.cloudwatch would send, and its monthly cost
               sonde notify test --config sonde.yaml      send a test notification through the route
             """,
-        subcommands: [RunCommand.self, CheckCommand.self, ImportCommand.self, LogsCommand.self, QueryCommand.self, RulesCommand.self, NotifyCommand.self, SilenceCommand.self, StatusCommand.self, StoreCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, ImportCommand.self, LogsCommand.self, QueryCommand.self, RulesCommand.self, NotifyCommand.self, SilenceCommand.self, ShipCommand.self, StatusCommand.self, StoreCommand.self]
     )
 }
 

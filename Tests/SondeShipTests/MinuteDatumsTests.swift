@@ -93,3 +93,13 @@ import Testing
         }
     }
 }
+
+@Suite struct CloudWatchPricingTests {
+    @Test func tiersAndRequests() {
+        #expect(CloudWatchPricing.metricsCost(0) == 0)
+        #expect(abs(CloudWatchPricing.metricsCost(40) - 12) < 1e-9)
+        #expect(abs(CloudWatchPricing.metricsCost(10_001) - 3_000.10) < 1e-9)
+        #expect(abs(CloudWatchPricing.metricsCost(250_001) - (3_000 + 24_000 + 0.05)) < 1e-6)
+        #expect(abs(CloudWatchPricing.requestsCost(43_200) - 0.432) < 1e-9)
+    }
+}

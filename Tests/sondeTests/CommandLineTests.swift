@@ -41,6 +41,41 @@ struct CommandLineTests {
         #expect(nothing.status == 0 && nothing.stdout == "no data\n", "\(nothing.stdout)")
     }
 
+    @Test("ship --dry-run prints the datums ship.cloudwatch would send and the month's cost; without --dry-run it refuses")
+    func shipDryRun() throws {
+        let scratch = TemporaryDirectory("sonde-cli")
+        defer { scratch.remove() }
+        let data = scratch.path + "/data"
+        // Five whole minutes of 10 s samples ending at the last whole minute.
+        let end = Int64(time(nil)) / 60 * 60
+        var lines = ["# TYPE host_cpu_utilization_percent gauge", "# TYPE gunicorn_requests counter"]
+        for step in stride(from: end - 300, to: end, by: 10) {
+            lines.append("host_cpu_utilization_percent{instance=\"web-1\"} 50 \(step)")
+        }
+        for step in stride(from: end - 300, to: end, by: 10) {
+            lines.append("gunicorn_requests_total{app=\"shop\",status_class=\"2xx\"} \(step - (end - 300)) \(step)")
+        }
+        writeFile(scratch.path + "/recent.om", lines.joined(separator: "\n") + "\n# EOF\n")
+        #expect(Sonde.run(["import", "--data-dir", data, scratch.path + "/recent.om"]).status == 0)
+        writeFile(scratch.path + "/sonde.yaml", "ship:\n  cloudwatch: {namespace: Shop, append_dimensions: [InstanceId, {Environment: prod}]}\n")
+
+        let dry = Sonde.run(["ship", "--dry-run", "--since", "10m", "--config", scratch.path + "/sonde.yaml", "--data-dir", data])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.hasPrefix("namespace Shop: 9 datums"), "5 minutes of the gauge, 4 increases of the counter: \(dry.stdout)")
+        #expect(dry.stdout.contains("  host_cpu_utilization_percent {instance=web-1, InstanceId=(from IMDS), Environment=prod}  Percent  SampleCount=6 Sum=300 Minimum=50 Maximum=50"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("  gunicorn_requests_total {app=shop, status_class=2xx, InstanceId=(from IMDS), Environment=prod}  Count  SampleCount=1 Sum=60 Minimum=60 Maximum=60"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("2 distinct metrics, 1 PutMetricData request(s) every 1m"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("estimated monthly cost: $0.60 for the metrics + $0.43 for 43200 requests = $1.03"), "\(dry.stdout)")
+        let summary = Sonde.run(["ship", "--dry-run", "--summary", "--since", "10m", "--config", scratch.path + "/sonde.yaml", "--data-dir", data])
+        #expect(summary.stdout.contains("  host_cpu_utilization_percent {instance=web-1, InstanceId=(from IMDS), Environment=prod}  5 datums"), "\(summary.stdout)")
+        let refused = Sonde.run(["ship", "--data-dir", data])
+        #expect(refused.status != 0 && refused.stderr.contains("only --dry-run exists yet"), "\(refused.stderr)")
+        let badConfig = scratch.path + "/bad.yaml"
+        writeFile(badConfig, "ship:\n  cloudwatch: {include: ['up{']}\n")
+        let bad = Sonde.run(["ship", "--dry-run", "--config", badConfig, "--data-dir", data])
+        #expect(bad.status != 0 && bad.stderr.contains("bad.yaml:2:26: ship.cloudwatch.include[0]: expected a series selector"), "\(bad.stderr)")
+    }
+
     @Test("a malformed line stops the import with FILE:LINE:COLUMN; earlier lines stay")
     func malformedImport() throws {
         let scratch = TemporaryDirectory("sonde-cli")
