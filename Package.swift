@@ -69,7 +69,10 @@ let package = Package(
         // persisted cursor, batching and retries.
         .target(
             name: "SondeShip",
-            dependencies: ["SondeCore", "SondeStore", "SondeAWS"]
+            dependencies: [
+                "SondeCore", "SondeStore", "SondeAWS",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "SondeCollectors",

@@ -1,0 +1,139 @@
+import Logging
+import SondeAWS
+import SondeCore
+import SondeStore
+import Synchronization
+
+/// One shipping round at a time: the whole minutes from the cursor to `now - settle`, oldest
+/// first, in PutMetricData requests of at most 1,000 datums, the cursor saved after each 2xx.
+/// A failed request stops the round with the cursor where it was: the next round sends the same
+/// datums again. A datum CloudWatch refuses (`InvalidParameterValue`) is isolated by splitting its
+/// request, dropped and counted; the rest goes. Minutes older than CloudWatch accepts are skipped
+/// and counted. The agent's loop (to come) calls `ship(now:)` every interval.
+public final class CloudWatchShipper: Sendable {
+    /// Sends one PutMetricData request; the real one is `CloudWatchClient.putMetricData`.
+    public typealias Send = @Sendable (_ namespace: String, _ datums: [CloudWatchClient.Datum]) async throws(AWSError) -> Void
+
+    public struct Statistics: Sendable, Equatable {
+        public var datumsSent = 0
+        public var requestsSent = 0
+        public var datumsRejected = 0
+        public var minutesTooOld = 0
+        public var errors: [String: Int] = [:]
+    }
+
+    public static let maxDatumsPerRequest = 1_000
+    /// CloudWatch takes datums up to two weeks old.
+    public static let maxAge: Int64 = 14 * 24 * 3_600_000
+
+    let planner: MinuteDatums
+    let namespace: String
+    let store: Store
+    let cursorPath: String
+    let send: Send
+    let logger: Logger
+    /// How long after a minute ends before it ships: the last samples of the minute must be stored.
+    let settle: Int64
+    /// A backlog drains at this many requests per round, so a long outage does not burst.
+    let maxRequestsPerRound: Int
+    private let state = Mutex(Statistics())
+
+    public init(
+        planner: MinuteDatums, namespace: String, store: Store, cursorPath: String, settle: Duration = .seconds(15), maxRequestsPerRound: Int = 20,
+        logger: Logger, send: @escaping Send
+    ) {
+        self.planner = planner
+        self.namespace = namespace
+        self.store = store
+        self.cursorPath = cursorPath
+        self.settle = settle.inMilliseconds
+        self.maxRequestsPerRound = maxRequestsPerRound
+        self.logger = logger
+        self.send = send
+    }
+
+    public var statistics: Statistics { state.withLock { $0 } }
+
+    /// Ships what is due at `now`; returns the cursor it leaves. Without a cursor on file, shipping
+    /// starts at the current minute (history before `enabled` is not billed by surprise).
+    @discardableResult
+    public func ship(now: Int64) async -> ShipCursor {
+        let shippable = (now - settle) / 60_000 * 60_000
+        var cursor: ShipCursor
+        do {
+            cursor = try ShipCursor.load(cursorPath) ?? ShipCursor(minute: shippable)
+        } catch {
+            logger.error("ship cursor unreadable; shipping from now on", metadata: ["error": "\(error)"])
+            cursor = ShipCursor(minute: shippable)
+        }
+        if cursor.minute < now - Self.maxAge {
+            let skipped = (now - Self.maxAge) / 60_000 * 60_000 + 60_000
+            state.withLock { $0.minutesTooOld += Int((skipped - cursor.minute) / 60_000) }
+            cursor = ShipCursor(minute: skipped)
+        }
+        var requests = 0
+        while cursor.minute < shippable, requests < maxRequestsPerRound {
+            let datums: [CloudWatchClient.Datum]
+            do {
+                datums = try planner.datums(from: store, start: cursor.minute, end: cursor.minute + 60_000)
+            } catch {
+                logger.error("ship cannot read the store; retrying next round", metadata: ["error": "\(error)"])
+                count(error: "store")
+                return cursor
+            }
+            let pending = Array(datums.dropFirst(cursor.datumsSent))
+            if pending.isEmpty {
+                cursor = ShipCursor(minute: cursor.minute + 60_000)
+                saveOrLog(cursor)
+                continue
+            }
+            let batch = Array(pending.prefix(Self.maxDatumsPerRequest))
+            guard await sendIsolatingRejects(batch) else { return cursor }
+            requests += 1
+            let sent = cursor.datumsSent + batch.count
+            cursor = sent >= datums.count ? ShipCursor(minute: cursor.minute + 60_000) : ShipCursor(minute: cursor.minute, datumsSent: sent)
+            saveOrLog(cursor)
+        }
+        return cursor
+    }
+
+    /// Sends `batch`; on `InvalidParameterValue` splits it in halves until the refused datum is
+    /// alone, and drops it. False when the request failed otherwise (retry next round).
+    func sendIsolatingRejects(_ batch: [CloudWatchClient.Datum]) async -> Bool {
+        do {
+            try await send(namespace, batch)
+            state.withLock {
+                $0.requestsSent += 1
+                $0.datumsSent += batch.count
+            }
+            return true
+        } catch {
+            count(error: error.code ?? error.kind.description)
+            guard error.code == "InvalidParameterValue" || error.code == "InvalidParameterCombination" else {
+                logger.warning("PutMetricData failed; retrying next round", metadata: ["error": "\(error)"])
+                return false
+            }
+            if batch.count == 1 {
+                logger.error("CloudWatch refused a datum; dropped", metadata: ["ship.metric": "\(batch[0].metricName)", "error": "\(error)"])
+                state.withLock { $0.datumsRejected += 1 }
+                return true
+            }
+            let half = batch.count / 2
+            guard await sendIsolatingRejects(Array(batch[..<half])) else { return false }
+            return await sendIsolatingRejects(Array(batch[half...]))
+        }
+    }
+
+    private func count(error code: String) {
+        state.withLock { $0.errors[code, default: 0] += 1 }
+    }
+
+    private func saveOrLog(_ cursor: ShipCursor) {
+        do {
+            try cursor.save(cursorPath)
+        } catch {
+            logger.error("cannot save the ship cursor; a restart may resend", metadata: ["error": "\(error)"])
+            count(error: "cursor")
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Logging
+import SondeAWS
+import SondeCore
+import SondeNet
+import SondeShip
+import SondeStore
+import SondeTestSupport
+import Synchronization
+import Testing
+
+/// Shipping rounds against a real moto server, with faults injected in front of it: nothing the
+/// store holds is lost, nothing is sent twice, a refused datum is isolated, a backlog drains.
+@Suite(.exclusiveMachineUse, .serialized) struct CloudWatchShipperTests {
+    static let base = MinuteDatumsTests.base
+    static let quiet: Logger = {
+        var logger = Logger(label: "ship-test")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    /// Passes requests on to moto, failing the ones `fault` picks, and counts what got through.
+    final class FaultyEndpoint: Sendable {
+        let client: CloudWatchClient
+        let fault: @Sendable (_ call: Int, _ datums: [CloudWatchClient.Datum]) -> AWSError?
+        let calls = Atomic<Int>(0)
+        let delivered = Mutex<[CloudWatchClient.Datum]>([])
+
+        init(_ server: MotoServer, fault: @escaping @Sendable (Int, [CloudWatchClient.Datum]) -> AWSError? = { _, _ in nil }) {
+            let credentials = StaticCredentialsProvider(AWSCredentials(accessKeyID: "AKIDSHIP", secretAccessKey: "ship", source: "test"))
+            client = CloudWatchClient(endpoint: server.endpoint, region: "eu-west-3", credentials: credentials, http: HTTPClient(), retry: .none)
+            self.fault = fault
+        }
+
+        var send: CloudWatchShipper.Send {
+            { namespace, datums throws(AWSError) in
+                let call = self.calls.add(1, ordering: .relaxed).newValue
+                if let error = self.fault(call, datums) { throw error }
+                try await self.client.putMetricData(namespace: namespace, datums)
+                self.delivered.withLock { $0 += datums }
+            }
+        }
+    }
+
+    func shipper(_ store: Store, _ directory: TemporaryDirectory, _ endpoint: FaultyEndpoint, include: String = "[host_cpu_utilization_percent, gunicorn_requests_total]") throws -> CloudWatchShipper {
+        let config = try SondeConfig.parse("ship:\n  cloudwatch: {include: \(include), dimensions: [instance, app, status_class, id]}\n", file: nil).ship.cloudwatch
+        return CloudWatchShipper(
+            planner: MinuteDatums(config: config, appended: []), namespace: "Sonde", store: store, cursorPath: directory.path + "/cursor.json",
+            logger: Self.quiet, send: endpoint.send)
+    }
+
+    @Test func shipsEveryMinuteOnceThroughOutagesAndRestarts() async throws {
+        let (directory, store) = try MinuteDatumsTests().store()
+        defer { directory.remove() }
+        let expected = try MinuteDatums(config: try SondeConfig.parse("ship:\n  cloudwatch: {include: [host_cpu_utilization_percent, gunicorn_requests_total], dimensions: [instance, app, status_class, id]}\n", file: nil).ship.cloudwatch, appended: [])
+            .datums(from: store, start: Self.base, end: Self.base + 180_000)
+        try await MotoServer.with { server in
+            // The first two requests fail: connection trouble, then Throttling.
+            let endpoint = FaultyEndpoint(server) { call, _ in
+                switch call {
+                case 1: AWSError(kind: .transport, message: "connection refused", retryable: true)
+                case 2: AWSError(kind: .service, code: "Throttling", status: 400, message: "Rate exceeded", retryable: true)
+                default: nil
+                }
+            }
+            try ShipCursor(minute: Self.base).save(directory.path + "/cursor.json")
+            let now = Self.base + 180_000 + 20_000
+            #expect(try await shipper(store, directory, endpoint).ship(now: now) == ShipCursor(minute: Self.base), "the outage keeps the cursor")
+            #expect(try await shipper(store, directory, endpoint).ship(now: now) == ShipCursor(minute: Self.base), "so does Throttling")
+            // A new shipper is a restart: it reads the cursor from disk.
+            #expect(try await shipper(store, directory, endpoint).ship(now: now) == ShipCursor(minute: Self.base + 180_000))
+            #expect(try await shipper(store, directory, endpoint).ship(now: now + 30_000) == ShipCursor(minute: Self.base + 180_000), "nothing new to send")
+            #expect(endpoint.delivered.withLock { $0 } == expected, "every datum once, oldest first")
+
+            // What CloudWatch holds equals the store.
+            let metric = CloudWatchClient.Metric(namespace: "Sonde", name: "gunicorn_requests_total", dimensions: [
+                CloudWatchClient.Dimension("app", "shop"), CloudWatchClient.Dimension("status_class", "2xx"),
+            ])
+            let results = try await endpoint.client.getMetricData(
+                [CloudWatchClient.MetricStatQuery(id: "s", metric: metric, periodSeconds: 60, stat: "Sum")], start: Self.base, end: Self.base + 180_000)
+            #expect(results.first?.points.sorted { $0.timestamp < $1.timestamp }.map(\.value) == [30, 5])
+        }
+    }
+
+    @Test func aRefusedDatumIsIsolatedAndDropped() async throws {
+        let (directory, store) = try MinuteDatumsTests().store()
+        defer { directory.remove() }
+        try await MotoServer.with { server in
+            let endpoint = FaultyEndpoint(server) { _, datums in
+                datums.contains { $0.metricName == "gunicorn_requests_total" && $0.timestamp == Self.base + 120_000 }
+                    ? AWSError(kind: .service, code: "InvalidParameterValue", status: 400, message: "The value 5 for parameter MetricData.member.2.Value is invalid.")
+                    : nil
+            }
+            try ShipCursor(minute: Self.base).save(directory.path + "/cursor.json")
+            let shipper = try shipper(store, directory, endpoint)
+            #expect(await shipper.ship(now: Self.base + 200_000) == ShipCursor(minute: Self.base + 180_000))
+            #expect(shipper.statistics.datumsRejected == 1)
+            #expect(endpoint.delivered.withLock { $0 }.count == 4, "3 CPU minutes and 2 request minutes, less the refused one: \(endpoint.delivered.withLock { $0 }.map(\.metricName))")
+            #expect(shipper.statistics.errors["InvalidParameterValue"] == 2, "the minute's request, then the datum alone")
+        }
+    }
+
+    @Test func aMinuteOfMoreThanOneRequestResumesWhereItStopped() async throws {
+        let directory = TemporaryDirectory("sonde-ship")
+        defer { directory.remove() }
+        let store = try Store.open(directory: directory.path + "/data")
+        for id in 0..<2_500 {
+            store.append(Labels(name: "host_cpu_utilization_percent", ["id": String(id)]), timestamp: Self.base + 30_000, value: Double(id))
+        }
+        try await MotoServer.with { server in
+            // The second request fails: the first thousand are on file as sent.
+            let endpoint = FaultyEndpoint(server) { call, _ in call == 2 ? AWSError(kind: .service, code: "ServiceUnavailable", status: 503, message: "busy", retryable: true) : nil }
+            try ShipCursor(minute: Self.base).save(directory.path + "/cursor.json")
+            #expect(try await shipper(store, directory, endpoint).ship(now: Self.base + 80_000) == ShipCursor(minute: Self.base, datumsSent: 1_000))
+            #expect(try await shipper(store, directory, endpoint).ship(now: Self.base + 80_000) == ShipCursor(minute: Self.base + 60_000))
+            let delivered = endpoint.delivered.withLock { $0 }
+            #expect(delivered.count == 2_500 && Set(delivered.map(\.dimensions)).count == 2_500, "each of the 2,500 datums once")
+            #expect(endpoint.calls.load(ordering: .relaxed) == 4, "1,000, a failure, 1,000, 500")
+        }
+    }
+
+    @Test func startsAtNowWithoutACursorAndSkipsWhatCloudWatchWouldRefuse() async throws {
+        let (directory, store) = try MinuteDatumsTests().store()
+        defer { directory.remove() }
+        try await MotoServer.with { server in
+            let endpoint = FaultyEndpoint(server)
+            let fresh = try shipper(store, directory, endpoint)
+            #expect(await fresh.ship(now: Self.base + 200_000) == ShipCursor(minute: Self.base + 180_000))
+            #expect(endpoint.calls.load(ordering: .relaxed) == 0, "history before shipping was enabled is not sent")
+            try ShipCursor(minute: Self.base - 15 * 24 * 3_600_000).save(directory.path + "/cursor.json")
+            let late = try shipper(store, directory, endpoint)
+            let cursor = await late.ship(now: Self.base + 200_000)
+            #expect(late.statistics.minutesTooOld >= 24 * 60, "\(late.statistics.minutesTooOld)")
+            #expect(cursor == ShipCursor(minute: Self.base + 180_000))
+            #expect(endpoint.delivered.withLock { $0 }.count == 5, "the minutes CloudWatch still takes, with their data, went")
+        }
+    }
+}
