@@ -117,7 +117,7 @@ let package = Package(
         .target(
             name: "SondeAgent",
             dependencies: [
-                "SondeCore", "SondeStore", "SondeCollectors", "SondePostgres", "SondeNet", "SondeRules", "SondeAWS", "SondeNotify", "SondeAPI",
+                "SondeCore", "SondeStore", "SondeCollectors", "SondePostgres", "SondeNet", "SondeRules", "SondeAWS", "SondeNotify", "SondeAPI", "SondeShip",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -66,6 +66,13 @@ public enum Agent {
             logger.info("notify ready", metadata: ["notify.receivers": "\(notify.config.receivers.map(\.name).joined(separator: ","))"])
             services.append(.init(service: NotifyRunner(notify: notify, store: store, clock: clock), serviceName: "notify"))
         }
+        if let shipper = ShipWiring.runner(
+            config, store: store, dataDirectory: dataDirectory, identity: identity,
+            credentials: AWSCredentialsChain.standard(environment: environment, onEC2: identity.onEC2, logger: logger), environment: environment,
+            clock: clock, logger: logger)
+        {
+            services.append(.init(service: shipper, serviceName: "ship"))
+        }
         if config.api.listen != nil || config.api.unixSocket != nil {
             let sources = APISources(
                 store: store, ruleGroups: { rules.groups }, notify: notify, silences: SilenceFile(directory: dataDirectory + "/notify"),

@@ -165,26 +165,26 @@ struct SondeConfigTests {
         let config = try parse("""
             ship:
               cloudwatch:
-                enabled: false
+                enabled: true
                 region: eu-west-3
                 endpoint: 'http://127.0.0.1:5000'
                 namespace: 'Shop/Web'
                 interval: 30s
-                resolution: 1s
+                resolution: 60s
                 include: [node_load1, '{__name__=~"host_.*"}']
                 exclude: ['host_filesystem_used_percent{mountpoint="/boot"}']
-                distribution: [probe_duration_seconds]
+                distribution: []
                 dimensions: [instance, app]
                 append_dimensions: [InstanceId, AutoScalingGroupName, {Environment: production}]
-                naming: cwagent
+                naming: sonde
             """)
         let cloudwatch = config.ship.cloudwatch
-        #expect(!cloudwatch.enabled && cloudwatch.region == "eu-west-3" && cloudwatch.endpoint == "http://127.0.0.1:5000")
-        #expect(cloudwatch.namespace == "Shop/Web" && cloudwatch.interval == .seconds(30) && cloudwatch.resolution == .second)
+        #expect(cloudwatch.enabled && cloudwatch.region == "eu-west-3" && cloudwatch.endpoint == "http://127.0.0.1:5000")
+        #expect(cloudwatch.namespace == "Shop/Web" && cloudwatch.interval == .seconds(30) && cloudwatch.resolution == .minute)
         #expect(cloudwatch.include.map(\.description) == [#"{__name__="node_load1"}"#, #"{__name__=~"host_.*"}"#])
-        #expect(cloudwatch.exclude.count == 1 && cloudwatch.distribution.count == 1 && cloudwatch.dimensions == ["instance", "app"])
+        #expect(cloudwatch.exclude.count == 1 && cloudwatch.distribution.isEmpty && cloudwatch.dimensions == ["instance", "app"])
         #expect(cloudwatch.appendDimensions == [.instance("InstanceId"), .instance("AutoScalingGroupName"), .fixed(name: "Environment", value: "production")])
-        #expect(cloudwatch.naming == .cwagent)
+        #expect(cloudwatch.naming == .sonde)
         let rendered = config.rendered()
         #expect(rendered.contains("    include: [node_load1, '{__name__=~\"host_.*\"}']"), "\(rendered)")
         #expect(try parse(rendered) == config)
@@ -200,7 +200,10 @@ struct SondeConfigTests {
             ("{interval: 1s}", 2, 26, "ship.cloudwatch.interval:"),
             ("{endpoint: 'ftp://x'}", 2, 26, "ship.cloudwatch.endpoint: expected an http:// or https:// URL"),
             ("{batch: 5}", 2, 16, "ship.cloudwatch.batch: unknown key"),
-            ("{enabled: true}", 2, 25, "ship.cloudwatch.enabled: shipping to CloudWatch is not built yet"),
+            ("{enabled: maybe}", 2, 25, "ship.cloudwatch.enabled:"),
+            ("{resolution: 1s}", 2, 28, "ship.cloudwatch.resolution: 1s (high resolution) is not built yet"),
+            ("{distribution: [probe_duration_seconds]}", 2, 30, "ship.cloudwatch.distribution: distribution (Values/Counts) is not built yet"),
+            ("{naming: cwagent}", 2, 24, "ship.cloudwatch.naming: cwagent (the CloudWatch agent's names) is not built yet"),
         ]
         for (mapping, line, column, message) in cases {
             let error = #expect(throws: ParseError.self) { try parse("ship:\n  cloudwatch: \(mapping)\n") }

@@ -126,6 +126,7 @@ import Testing
             let fresh = try shipper(store, directory, endpoint)
             #expect(await fresh.ship(now: Self.base + 200_000) == ShipCursor(minute: Self.base + 180_000))
             #expect(endpoint.calls.load(ordering: .relaxed) == 0, "history before shipping was enabled is not sent")
+            #expect(try ShipCursor.load(directory.path + "/cursor.json") == ShipCursor(minute: Self.base + 180_000), "and the start is on file")
             try ShipCursor(minute: Self.base - 15 * 24 * 3_600_000).save(directory.path + "/cursor.json")
             let late = try shipper(store, directory, endpoint)
             let cursor = await late.ship(now: Self.base + 200_000)

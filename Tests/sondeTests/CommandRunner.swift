@@ -44,7 +44,8 @@ enum Sonde {
         }
     }
 
-    static func start(_ arguments: [String]) -> Running {
+    /// Starts `sonde` with `arguments`, in this process's environment plus `environment`.
+    static func start(_ arguments: [String], environment: [String: String] = [:]) -> Running {
         let id = UInt64.random(in: 0...UInt64.max)
         let outPath = "/tmp/sonde-cli-\(id).out"
         let errPath = "/tmp/sonde-cli-\(id).err"
@@ -55,7 +56,17 @@ enum Sonde {
         let argv = ([binary] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, binary, &actions, nil, argv, environ)
+        var variables: [String] = []
+        var index = 0
+        while let entry = environ[index] {
+            let text = String(cString: entry)
+            if !environment.keys.contains(where: { text.hasPrefix($0 + "=") }) { variables.append(text) }
+            index += 1
+        }
+        variables += environment.map { "\($0.key)=\($0.value)" }
+        let envp = variables.map { strdup($0) } + [nil]
+        defer { envp.forEach { free($0) } }
+        let result = posix_spawn(&pid, binary, &actions, nil, argv, envp)
         posix_spawn_file_actions_destroy(&actions)
         precondition(result == 0, "cannot start \(binary): \(result)")
         return Running(pid: pid, outPath: outPath, errPath: errPath)

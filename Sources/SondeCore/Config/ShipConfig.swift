@@ -80,11 +80,7 @@ public struct CloudWatchShipConfig: Sendable, Equatable {
             "enabled", "region", "endpoint", "namespace", "interval", "resolution", "include", "exclude", "distribution",
             "dimensions", "append_dimensions", "naming",
         ])
-        if let value = keys["enabled"] {
-            enabled = try value.bool()
-            // Until the shipper lands, an enabled shipper would silently ship nothing: refuse it.
-            if enabled { throw value.error("shipping to CloudWatch is not built yet; the keys are checked, but enabled must stay false") }
-        }
+        if let value = keys["enabled"] { enabled = try value.bool() }
         if let value = keys["region"] {
             let text = try value.text()
             // us-east-1, eu-central-2, us-gov-west-1, cn-north-1: letters and digits between dashes.
@@ -99,11 +95,16 @@ public struct CloudWatchShipConfig: Sendable, Equatable {
         if let value = keys["resolution"] {
             let text = try value.text()
             guard let parsed = Resolution(rawValue: text) else { throw value.error("expected 60s or 1s, found \"\(text)\"") }
+            // Refused until built, so no configuration believes it ships what it does not.
+            if parsed == .second { throw value.error("1s (high resolution) is not built yet; use 60s") }
             resolution = parsed
         }
         if let value = keys["include"] { include = try Self.selectors(value) }
         if let value = keys["exclude"] { exclude = try Self.selectors(value) }
-        if let value = keys["distribution"] { distribution = try Self.selectors(value) }
+        if let value = keys["distribution"] {
+            distribution = try Self.selectors(value)
+            if !distribution.isEmpty { throw value.error("distribution (Values/Counts) is not built yet; leave it empty") }
+        }
         if let value = keys["dimensions"] {
             dimensions = try value.list().map { (item) throws(ParseError) -> String in
                 let name = try item.text()
@@ -115,6 +116,7 @@ public struct CloudWatchShipConfig: Sendable, Equatable {
         if let value = keys["naming"] {
             let text = try value.text()
             guard let parsed = Naming(rawValue: text) else { throw value.error("expected sonde or cwagent, found \"\(text)\"") }
+            if parsed == .cwagent { throw value.error("cwagent (the CloudWatch agent's names) is not built yet; use sonde") }
             naming = parsed
         }
         let total = Set(dimensions).count + appendDimensions.count

@@ -61,10 +61,16 @@ public final class CloudWatchShipper: Sendable {
         let shippable = (now - settle) / 60_000 * 60_000
         var cursor: ShipCursor
         do {
-            cursor = try ShipCursor.load(cursorPath) ?? ShipCursor(minute: shippable)
+            if let saved = try ShipCursor.load(cursorPath) {
+                cursor = saved
+            } else {
+                cursor = ShipCursor(minute: shippable)
+                saveOrLog(cursor)
+            }
         } catch {
             logger.error("ship cursor unreadable; shipping from now on", metadata: ["error": "\(error)"])
             cursor = ShipCursor(minute: shippable)
+            saveOrLog(cursor)
         }
         if cursor.minute < now - Self.maxAge {
             let skipped = (now - Self.maxAge) / 60_000 * 60_000 + 60_000

@@ -25,7 +25,7 @@ struct ShipCommand: ParsableCommand {
     @OptionGroup var data: DataDirOption
     @Option(help: ArgumentHelp("Configuration file (YAML); without it, the embedded defaults.", valueName: "FILE"))
     var config: String?
-    @Flag(help: "Send nothing: print what would be sent (the only mode until the shipper lands).")
+    @Flag(help: "Send nothing: print what would be sent (required: the agent itself ships, with ship.cloudwatch.enabled).")
     var dryRun = false
     @Option(help: ArgumentHelp("How far back to look (whole minutes).", valueName: "D"))
     var since = "10m"
@@ -33,7 +33,7 @@ struct ShipCommand: ParsableCommand {
     var summary = false
 
     func run() throws {
-        guard dryRun else { throw ValidationError("only --dry-run exists yet: the CloudWatch shipper is still being built") }
+        guard dryRun else { throw ValidationError("sonde ship only shows what would go (--dry-run); the running agent ships when ship.cloudwatch.enabled is true") }
         let cloudwatch = try SondeConfig.load(path: config).ship.cloudwatch
         let sinceMs: Int64
         do {

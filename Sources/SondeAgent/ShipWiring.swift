@@ -1,0 +1,114 @@
+import Logging
+import ServiceLifecycle
+import SondeAWS
+import SondeCollectors
+import SondeCore
+import SondeNet
+import SondeShip
+import SondeStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ship.cloudwatch` into a running shipper: the region and endpoint, the instance's dimensions,
+/// the credentials chain, and the loop that runs a round every interval.
+enum ShipWiring {
+    /// The shipper's loop, or nil when shipping is off or has no region to ship to (logged: the
+    /// rest of the agent runs on).
+    static func runner(
+        _ config: SondeConfig, store: Store, dataDirectory: String, identity: InstanceIdentity, credentials: any AWSCredentialsProvider,
+        environment: [String: String], clock: any SondeClock, logger: Logger
+    ) -> ShipRunner? {
+        let cloudwatch = config.ship.cloudwatch
+        guard cloudwatch.enabled else { return nil }
+        guard let region = cloudwatch.region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? (identity.region.isEmpty ? nil : identity.region)
+        else {
+            logger.error("ship.cloudwatch: no region (set ship.cloudwatch.region or AWS_REGION, or run on EC2); not shipping")
+            return nil
+        }
+        let endpoint = cloudwatch.endpoint ?? "https://monitoring.\(region).amazonaws.com"
+        let client = CloudWatchClient(endpoint: endpoint, region: region, credentials: credentials, http: HTTPClient(), timeout: .seconds(20))
+        let appended = cloudwatch.appendDimensions.compactMap { dimension -> CloudWatchClient.Dimension? in
+            switch dimension {
+            case .fixed(let name, let value): return CloudWatchClient.Dimension(name, value)
+            case .instance(let name):
+                // Off EC2 (or for a name IMDS did not give) the dimension is left out.
+                let value = switch name {
+                case "InstanceId": identity.instanceID
+                case "InstanceType": identity.instanceType
+                case "ImageId": identity.amiID
+                default: ""
+                }
+                return identity.onEC2 && !value.isEmpty ? CloudWatchClient.Dimension(name, value) : nil
+            }
+        }
+        let directory = dataDirectory + "/ship"
+        if mkdir(directory, 0o750) != 0, errno != EEXIST {
+            logger.error("cannot create \(directory); not shipping", metadata: ["error": "\(String(cString: strerror(errno)))"])
+            return nil
+        }
+        let shipper = CloudWatchShipper(
+            planner: MinuteDatums(config: cloudwatch, appended: appended), namespace: cloudwatch.namespace, store: store,
+            cursorPath: directory + "/cloudwatch-cursor.json", logger: logger
+        ) { namespace, datums throws(AWSError) in try await client.putMetricData(namespace: namespace, datums) }
+        logger.info("ship ready", metadata: ["ship.endpoint": "\(HTTPRequest(url: endpoint).redactedURL)", "ship.region": "\(region)", "ship.namespace": "\(cloudwatch.namespace)"])
+        // A per-host offset within the interval, so a fleet does not flush in the same second.
+        let jitter = Int64(UInt64(truncatingIfNeeded: identity.instance.hashValueStable) % UInt64(max(1, cloudwatch.interval.inMilliseconds / 4)))
+        return ShipRunner(shipper: shipper, store: store, interval: cloudwatch.interval, jitterMilliseconds: jitter, clock: clock)
+    }
+}
+
+extension String {
+    /// FNV-1a of the UTF-8 bytes: the same on every run (Swift's `hashValue` is seeded per process).
+    var hashValueStable: UInt64 {
+        var hash: UInt64 = 14_695_981_039_346_656_037
+        for byte in utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 1_099_511_628_211
+        }
+        return hash
+    }
+}
+
+/// Runs a shipping round every interval and stores the `sonde_ship_*` self-metrics after each.
+struct ShipRunner: Service {
+    let shipper: CloudWatchShipper
+    let store: Store
+    let interval: Duration
+    let jitterMilliseconds: Int64
+    let clock: any SondeClock
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            let period = interval.inMilliseconds
+            while !Task.isCancelled {
+                let now = clock.wallMilliseconds
+                let next = (now - jitterMilliseconds) / period * period + period + jitterMilliseconds
+                do {
+                    try await clock.sleep(for: .milliseconds(max(1, next - now)))
+                } catch {
+                    return
+                }
+                let cursor = await shipper.ship(now: clock.wallMilliseconds)
+                record(cursor: cursor, now: clock.wallMilliseconds)
+            }
+        }
+    }
+
+    func record(cursor: ShipCursor, now: Int64) {
+        let statistics = shipper.statistics
+        var samples: [(Labels, Double)] = [
+            (Labels(name: "sonde_ship_datums_total", ["destination": "cloudwatch"]), Double(statistics.datumsSent)),
+            (Labels(name: "sonde_ship_requests_total", ["destination": "cloudwatch"]), Double(statistics.requestsSent)),
+            (Labels(name: "sonde_ship_datums_rejected_total", ["destination": "cloudwatch"]), Double(statistics.datumsRejected)),
+            (Labels(name: "sonde_ship_minutes_too_old_total", ["destination": "cloudwatch"]), Double(statistics.minutesTooOld)),
+            // How far behind shipping is: the end of the last whole minute shipped, to now.
+            (Labels(name: "sonde_ship_backlog_seconds", ["destination": "cloudwatch"]), Double(max(0, now - cursor.minute)) / 1000),
+        ]
+        for (code, count) in statistics.errors.sorted(by: { $0.key < $1.key }) {
+            samples.append((Labels(name: "sonde_ship_errors_total", ["destination": "cloudwatch", "code": code]), Double(count)))
+        }
+        for (labels, value) in samples { _ = store.append(labels, timestamp: now, value: value) }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import SondeTestSupport
+import Testing
+
+/// `sonde run` with ship.cloudwatch on, against a real moto server: what CloudWatch then holds
+/// (read back with boto3, an independent client) equals what the dry run reads from the store.
+@Suite("sonde run ships to CloudWatch", .exclusiveMachineUse)
+struct ShipAgentTests {
+    @Test("the agent ships whole minutes; CloudWatch's SampleCount and Sum equal the store's; the cursor and self-metrics follow")
+    func shipsToMoto() async throws {
+        try await MotoServer.with { server in
+            let scratch = TemporaryDirectory("sonde-ship-agent")
+            defer { scratch.remove() }
+            let data = scratch.path + "/data"
+            let config = scratch.path + "/sonde.yaml"
+            writeFile(config, """
+                storage: {flush_interval: 500ms}
+                api: {listen: '127.0.0.1:0'}
+                collectors: {host: {interval: 1s}, process: {enabled: false}, statsd: {enabled: false}, systemd: {enabled: false}}
+                ship:
+                  cloudwatch:
+                    enabled: true
+                    region: us-east-1
+                    endpoint: '\(server.endpoint)'
+                    namespace: SondeTest
+                    interval: 10s
+                    include: [host_memory_used_percent]
+                    append_dimensions: [InstanceId, {Environment: test}]
+                """)
+            let credentials = ["AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true"]
+            let running = Sonde.start(["run", "--config", config, "--data-dir", data], environment: credentials)
+            defer { running.stop() }
+            #expect(waitForFile(running.errPath, containing: "ship ready"), "\(readFile(running.errPath))")
+            let address = try #require(running.listeningAddress())
+            func requestsSent() -> Double {
+                let answer = shell("curl -s 'http://\(address)/api/v1/query?query=sonde_ship_requests_total'").output
+                return Double(answer.firstMatch(of: /"value":\[[0-9.]+,"([0-9.]+)"\]/)?.1 ?? "") ?? 0
+            }
+            // The first whole minute after start ships 15 s after it ends, at the next 10 s round.
+            let cursorPath = data + "/ship/cloudwatch-cursor.json"
+            func cursorMinute() -> Int64? { Int64(readFile(cursorPath).firstMatch(of: /"minute":([0-9]+)/)?.1 ?? "") }
+            #expect(await waitUntil(seconds: 30) { cursorMinute() != nil }, "the first round saves where shipping starts: \(readFile(running.errPath))")
+            let start = try #require(cursorMinute())
+            // A minute with data has gone once a request has.
+            #expect(await waitUntil(seconds: 110) { requestsSent() >= 1 }, "\(readFile(running.errPath))")
+            #expect((cursorMinute() ?? 0) > start)
+            let shippedThrough = try #require(cursorMinute())
+
+            // The last shipped minute as the store has it, through the dry run's statistics.
+            let minute = shippedThrough - 60_000
+            let dry = Sonde.run(["ship", "--dry-run", "--since", "5m", "--config", config, "--data-dir", data])
+            let stamp = Self.rfc3339(minute)
+            let line = try #require(dry.stdout.split(separator: "\n").first { $0.contains(stamp) && $0.contains("host_memory_used_percent") }, "\(dry.stdout)")
+            let count = try #require(Double(line.firstMatch(of: /SampleCount=([0-9.]+)/)?.1 ?? ""))
+            let sum = try #require(Double(line.firstMatch(of: /Sum=([0-9.e+-]+)/)?.1 ?? ""))
+
+            let read = shell("""
+                python3 -c 'import boto3, datetime; c = boto3.client("cloudwatch", endpoint_url="\(server.endpoint)", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"); \
+                t = datetime.datetime.fromtimestamp(\(minute / 1000), datetime.timezone.utc); \
+                r = c.get_metric_statistics(Namespace="SondeTest", MetricName="host_memory_used_percent", Dimensions=[{"Name": "Environment", "Value": "test"}], StartTime=t, EndTime=t + datetime.timedelta(minutes=1), Period=60, Statistics=["SampleCount", "Sum"]); \
+                p = r["Datapoints"][0]; print(p["SampleCount"], repr(p["Sum"]), p["Unit"])'
+                """)
+            #expect(read.status == 0, "\(read.output)")
+            let fields = read.output.split(whereSeparator: \.isWhitespace)
+            #expect(fields.count == 3 && Double(fields[0]) == count && fields[2] == "Percent", "moto \(read.output) against the store's \(line)")
+            #expect(fields.count == 3 && abs((Double(fields[1]) ?? 0) - sum) <= 1e-9 * abs(sum), "moto \(read.output) against the store's \(line)")
+            let backlog = shell("curl -s 'http://\(address)/api/v1/query?query=sonde_ship_backlog_seconds'").output
+            #expect(backlog.contains(#""destination":"cloudwatch""#), "\(backlog)")
+        }
+    }
+
+    static func rfc3339(_ milliseconds: Int64) -> String {
+        let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}
