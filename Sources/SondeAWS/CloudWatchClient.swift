@@ -194,9 +194,18 @@ public struct CloudWatchClient: Sendable {
         }
     }
 
-    /// Puts up to 1000 datums into `namespace` in one request.
+    /// CloudWatch's limits on one PutMetricData request.
+    public static let maxDatumsPerRequest = 1_000
+    public static let maxRequestBytes = 1_000_000
+
+    /// Puts up to 1,000 datums (at most 1 MB of form body) into `namespace` in one request.
     public func putMetricData(namespace: String, _ data: [Datum]) async throws(AWSError) {
         _ = try await query.call("PutMetricData", Self.putMetricDataParameters(namespace: namespace, data))
+    }
+
+    /// The size of the uncompressed form body PutMetricData would send, which CloudWatch limits to 1 MB.
+    public static func putMetricDataBytes(namespace: String, _ data: [Datum]) -> Int {
+        FormEncoding.queryBody(action: "PutMetricData", version: apiVersion, parameters: putMetricDataParameters(namespace: namespace, data)).utf8.count
     }
 
     /// PutMetricData's form parameters (query protocol), numbers in the shortest form that reads back the same.

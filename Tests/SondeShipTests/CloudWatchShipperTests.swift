@@ -118,6 +118,27 @@ import Testing
         }
     }
 
+    @Test func requestsStayUnderOneMegabyte() async throws {
+        let directory = TemporaryDirectory("sonde-ship")
+        defer { directory.remove() }
+        let store = try Store.open(directory: directory.path + "/data")
+        // 1,000 datums whose dimension values are long: more than 1 MB of form body together.
+        let padding = String(repeating: "x", count: 900)
+        for id in 0..<1_000 {
+            store.append(Labels(name: "host_cpu_utilization_percent", ["id": "\(id)-\(padding)"]), timestamp: Self.base + 30_000, value: Double(id))
+        }
+        try await MotoServer.with { server in
+            let endpoint = FaultyEndpoint(server) { _, datums in
+                CloudWatchClient.putMetricDataBytes(namespace: "Sonde", datums) > CloudWatchClient.maxRequestBytes
+                    ? AWSError(kind: .service, code: "RequestEntityTooLarge", status: 413, message: "over 1 MB") : nil
+            }
+            try ShipCursor(minute: Self.base).save(directory.path + "/cursor.json")
+            #expect(try await shipper(store, directory, endpoint).ship(now: Self.base + 80_000) == ShipCursor(minute: Self.base + 60_000))
+            #expect(endpoint.calls.load(ordering: .relaxed) == 2, "two requests of 500")
+            #expect(endpoint.delivered.withLock { $0 }.count == 1_000)
+        }
+    }
+
     @Test func startsAtNowWithoutACursorAndSkipsWhatCloudWatchWouldRefuse() async throws {
         let (directory, store) = try MinuteDatumsTests().store()
         defer { directory.remove() }

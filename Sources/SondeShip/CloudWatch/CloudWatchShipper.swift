@@ -5,7 +5,7 @@ import SondeStore
 import Synchronization
 
 /// One shipping round at a time: the whole minutes from the cursor to `now - settle`, oldest
-/// first, in PutMetricData requests of at most 1,000 datums, the cursor saved after each 2xx.
+/// first, in PutMetricData requests of at most 1,000 datums and 1 MB, the cursor saved after each 2xx.
 /// A failed request stops the round with the cursor where it was: the next round sends the same
 /// datums again. A datum CloudWatch refuses (`InvalidParameterValue`) is isolated by splitting its
 /// request, dropped and counted; the rest goes. Minutes older than CloudWatch accepts are skipped
@@ -22,7 +22,6 @@ public final class CloudWatchShipper: Sendable {
         public var errors: [String: Int] = [:]
     }
 
-    public static let maxDatumsPerRequest = 1_000
     /// CloudWatch takes datums up to two weeks old.
     public static let maxAge: Int64 = 14 * 24 * 3_600_000
 
@@ -93,7 +92,11 @@ public final class CloudWatchShipper: Sendable {
                 saveOrLog(cursor)
                 continue
             }
-            let batch = Array(pending.prefix(Self.maxDatumsPerRequest))
+            var batch = Array(pending.prefix(CloudWatchClient.maxDatumsPerRequest))
+            // Long names and many dimensions can pass 1 MB before 1,000 datums.
+            while batch.count > 1, CloudWatchClient.putMetricDataBytes(namespace: namespace, batch) > CloudWatchClient.maxRequestBytes {
+                batch.removeLast(batch.count / 2)
+            }
             guard await sendIsolatingRejects(batch) else { return cursor }
             requests += 1
             let sent = cursor.datumsSent + batch.count
