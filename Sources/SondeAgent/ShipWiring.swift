@@ -54,20 +54,10 @@ enum ShipWiring {
         ) { namespace, datums throws(AWSError) in try await client.putMetricData(namespace: namespace, datums) }
         logger.info("ship ready", metadata: ["ship.endpoint": "\(HTTPRequest(url: endpoint).redactedURL)", "ship.region": "\(region)", "ship.namespace": "\(cloudwatch.namespace)"])
         // A per-host offset within the interval, so a fleet does not flush in the same second.
-        let jitter = Int64(UInt64(truncatingIfNeeded: identity.instance.hashValueStable) % UInt64(max(1, cloudwatch.interval.inMilliseconds / 4)))
+        var hash = FNV1a()
+        hash.add(identity.instance)
+        let jitter = Int64(hash.value % UInt64(max(1, cloudwatch.interval.inMilliseconds / 4)))
         return ShipRunner(shipper: shipper, store: store, interval: cloudwatch.interval, jitterMilliseconds: jitter, clock: clock)
-    }
-}
-
-extension String {
-    /// FNV-1a of the UTF-8 bytes: the same on every run (Swift's `hashValue` is seeded per process).
-    var hashValueStable: UInt64 {
-        var hash: UInt64 = 14_695_981_039_346_656_037
-        for byte in utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 1_099_511_628_211
-        }
-        return hash
     }
 }
 

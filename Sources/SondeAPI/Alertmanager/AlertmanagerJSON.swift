@@ -9,7 +9,7 @@ enum AlertmanagerJSON {
     static func alert(_ status: AlertStatus, now: Int64) -> String {
         let alert = status.alert
         let state = status.isSuppressed ? "suppressed" : "active"
-        return "{\"annotations\":" + object(alert.annotations) + ",\"endsAt\":" + time(alert.endsAt ?? now)
+        return "{\"annotations\":" + PrometheusRulesRoutes.object(alert.annotations) + ",\"endsAt\":" + time(alert.endsAt ?? now)
             + ",\"fingerprint\":\"\(alert.fingerprint)\",\"receivers\":[" + status.receivers.map(receiver).joined(separator: ",") + "]"
             + ",\"startsAt\":" + time(alert.startsAt) + ",\"status\":{\"inhibitedBy\":" + strings(status.inhibitedBy)
             + ",\"silencedBy\":" + strings(status.silencedBy) + ",\"state\":\"\(state)\"},\"updatedAt\":" + time(alert.updatedAt)
@@ -35,10 +35,6 @@ enum AlertmanagerJSON {
     static func receiver(_ name: String) -> String { "{\"name\":" + PrometheusJSON.string(name) + "}" }
 
     static func strings(_ values: [String]) -> String { "[" + values.map(PrometheusJSON.string).joined(separator: ",") + "]" }
-
-    static func object(_ map: [String: String]) -> String {
-        "{" + map.sorted { $0.key < $1.key }.map { PrometheusJSON.string($0.key) + ":" + PrometheusJSON.string($0.value) }.joined(separator: ",") + "}"
-    }
 
     static func time(_ milliseconds: Int64) -> String { PrometheusJSON.string(TimestampFormat.rfc3339(milliseconds: milliseconds)) }
 }

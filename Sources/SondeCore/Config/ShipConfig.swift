@@ -130,8 +130,10 @@ public struct CloudWatchShipConfig: Sendable, Equatable {
     static func namespace(_ node: ConfigNode) throws(ParseError) -> String {
         let text = try node.text()
         let allowed = Set(".-_/#: ".utf8)
-        guard (1...255).contains(text.utf8.count), !text.hasPrefix("AWS/"),
-            text.utf8.allSatisfy({ allowed.contains($0) || ($0 < 128 && (Character(Unicode.Scalar($0)).isLetter || Character(Unicode.Scalar($0)).isNumber)) })
+        func isAlphanumeric(_ byte: UInt8) -> Bool {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        }
+        guard (1...255).contains(text.utf8.count), !text.hasPrefix("AWS/"), text.utf8.allSatisfy({ allowed.contains($0) || isAlphanumeric($0) })
         else { throw node.error("expected a CloudWatch namespace (1 to 255 of letters, digits and .-_/#: and space, not starting with AWS/), found \"\(text)\"") }
         return text
     }

@@ -38,18 +38,14 @@ public struct AlertFingerprint: Hashable, Sendable, Comparable, CustomStringConv
     public let value: UInt64
 
     public init(_ labels: Labels) {
-        var hash: UInt64 = 14_695_981_039_346_656_037
-        func add(_ byte: UInt8) {
-            hash ^= UInt64(byte)
-            hash &*= 1_099_511_628_211
-        }
+        var hash = FNV1a()
         for pair in labels.pairs.sorted(by: { $0.name < $1.name }) {
-            for byte in pair.name.utf8 { add(byte) }
-            add(0xFF)
-            for byte in pair.value.utf8 { add(byte) }
-            add(0xFF)
+            hash.add(pair.name)
+            hash.add(0xFF)
+            hash.add(pair.value)
+            hash.add(0xFF)
         }
-        value = hash
+        value = hash.value
     }
 
     public var description: String { Hex.padded(value, width: 16) }

@@ -28,21 +28,20 @@ public struct MinuteDatums: Sendable {
         precondition(start % 60_000 == 0 && end % 60_000 == 0, "whole minutes")
         var seen = Set<Labels>()
         var folded: [Key: CloudWatchClient.StatisticSet] = [:]
-        var units: [String: String] = [:]
         for selector in include {
             // One minute earlier too: a counter's first increase needs the value before it.
             for series in try store.select(selector.matchers, start: start - 60_000, end: end - 1, tier: .tier(.minute)) {
                 guard seen.insert(series.labels).inserted, !excluded(series.labels) else { continue }
                 let name = series.labels.metricName
-                let key = { (minute: Int64) in Key(metricName: name, dimensions: dimensions(of: series.labels), minute: minute) }
+                let seriesDimensions = dimensions(of: series.labels)
                 for (minute, statistics) in Self.minutes(of: series, counter: MetricKind.isCounter(name), start: start, end: end) {
-                    folded[key(minute)] = folded[key(minute)].map { $0.merged(with: statistics) } ?? statistics
+                    let key = Key(metricName: name, dimensions: seriesDimensions, minute: minute)
+                    folded[key] = folded[key].map { $0.merged(with: statistics) } ?? statistics
                 }
-                units[name] = MetricKind.unit(of: name)
             }
         }
         return folded.sorted { $0.key < $1.key }.map { key, statistics in
-            CloudWatchClient.Datum(metricName: key.metricName, dimensions: key.dimensions, timestamp: key.minute, statistics: statistics, unit: units[key.metricName])
+            CloudWatchClient.Datum(metricName: key.metricName, dimensions: key.dimensions, timestamp: key.minute, statistics: statistics, unit: MetricKind.unit(of: key.metricName))
         }
     }
 
