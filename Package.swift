@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "SondeNet",
             dependencies: [
-                "SondeCore", "CCurl",
+                "SondeCore", "CCurl", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -106,7 +106,7 @@ let package = Package(
         .target(
             name: "SondeAPI",
             dependencies: [
-                "SondeCore", "SondeStore", "SondeRules", "SondeNotify", "CZlib",
+                "SondeCore", "SondeStore", "SondeRules", "SondeNotify", "SondeNet",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

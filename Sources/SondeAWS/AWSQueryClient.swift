@@ -44,6 +44,9 @@ public struct AWSQueryClient: Sendable {
         self.clock = clock
     }
 
+    /// Below this many bytes gzip's header and trailer cost more than they save.
+    public static let gzipThreshold = 1024
+
     /// The URL requests go to: the endpoint, with `/` when it has no path.
     public var url: String { SigV4Signer.URLParts(endpoint).map { $0.path.isEmpty ? endpoint + "/" : endpoint } ?? endpoint }
 
@@ -55,9 +58,20 @@ public struct AWSQueryClient: Sendable {
     /// - Throws: `AWSError`: `.credentials` when none could be had (not retried), `.transport`
     ///   when no response came, `.service` for an error status, `.response` for a 2xx that is not XML.
     public func call(_ action: String, _ parameters: [(String, String)]) async throws(AWSError) -> XMLElement {
+        try await call(action, parameters, gzip: false).root
+    }
+
+    /// `call`, with the form body gzip-compressed when `gzip` is set and compression makes it
+    /// smaller (only some actions take it, PutMetricData among them). Returns the bytes of the body
+    /// as sent, for the caller's accounting. The signature covers the body as sent, as SigV4 wants.
+    public func call(_ action: String, _ parameters: [(String, String)], gzip: Bool) async throws(AWSError) -> (root: XMLElement, bodyBytes: Int) {
         let url = self.url
-        let body = Array(FormEncoding.queryBody(action: action, version: version, parameters: parameters).utf8)
-        let contentType = [(name: "Content-Type", value: "application/x-www-form-urlencoded; charset=utf-8")]
+        var body = Array(FormEncoding.queryBody(action: action, version: version, parameters: parameters).utf8)
+        var contentType = [(name: "Content-Type", value: "application/x-www-form-urlencoded; charset=utf-8")]
+        if gzip, body.count > Self.gzipThreshold, let compressed = Gzip.compress(body), compressed.count < body.count {
+            body = compressed
+            contentType.append((name: "Content-Encoding", value: "gzip"))
+        }
         var attempt = 0
         while true {
             attempt += 1
@@ -69,7 +83,7 @@ public struct AWSQueryClient: Sendable {
                 let response = try await http.send(request)
                 if (200...299).contains(response.status) {
                     do {
-                        return try XMLReader.parse(response.body)
+                        return (try XMLReader.parse(response.body), body.count)
                     } catch {
                         throw AWSError(kind: .response, status: response.status, message: "\(action) at \(redactedEndpoint): unreadable response (\(error))")
                     }

@@ -165,13 +165,16 @@ public struct CloudWatchClient: Sendable {
         }
     }
 
-    /// One datum to put: a value, or a period's statistics.
+    /// One datum to put: a value, a period's statistics, or a period's distinct values with how
+    /// many times each was seen (at most `maxValuesPerDatum`), from which CloudWatch computes percentiles.
     public struct Datum: Sendable, Equatable {
         public var metricName: String
         public var dimensions: [Dimension]
         public var timestamp: Int64
         public var value: Double?
         public var statistics: StatisticSet?
+        public var values: [Double]?
+        public var counts: [Double]?
         public var unit: String?
         /// 1 for high-resolution data, nil (60) otherwise.
         public var storageResolution: Int?
@@ -185,22 +188,39 @@ public struct CloudWatchClient: Sendable {
             self.storageResolution = storageResolution
         }
 
-        public init(metricName: String, dimensions: [Dimension] = [], timestamp: Int64, statistics: StatisticSet, unit: String? = nil) {
+        public init(metricName: String, dimensions: [Dimension] = [], timestamp: Int64, statistics: StatisticSet, unit: String? = nil, storageResolution: Int? = nil) {
             self.metricName = metricName
             self.dimensions = dimensions
             self.timestamp = timestamp
             self.statistics = statistics
             self.unit = unit
+            self.storageResolution = storageResolution
+        }
+
+        public init(metricName: String, dimensions: [Dimension] = [], timestamp: Int64, values: [Double], counts: [Double], unit: String? = nil) {
+            precondition(values.count == counts.count && values.count <= CloudWatchClient.maxValuesPerDatum)
+            self.metricName = metricName
+            self.dimensions = dimensions
+            self.timestamp = timestamp
+            self.values = values
+            self.counts = counts
+            self.unit = unit
         }
     }
+
+    /// CloudWatch takes at most 150 distinct values in one datum's `Values`.
+    public static let maxValuesPerDatum = 150
 
     /// CloudWatch's limits on one PutMetricData request.
     public static let maxDatumsPerRequest = 1_000
     public static let maxRequestBytes = 1_000_000
 
-    /// Puts up to 1,000 datums (at most 1 MB of form body) into `namespace` in one request.
-    public func putMetricData(namespace: String, _ data: [Datum]) async throws(AWSError) {
-        _ = try await query.call("PutMetricData", Self.putMetricDataParameters(namespace: namespace, data))
+    /// Puts up to 1,000 datums (at most 1 MB of form body) into `namespace` in one request, the
+    /// body gzip-compressed when that makes it smaller (CloudWatch takes `Content-Encoding: gzip` on
+    /// PutMetricData). Returns the bytes of the body as sent.
+    @discardableResult
+    public func putMetricData(namespace: String, _ data: [Datum], gzip: Bool = true) async throws(AWSError) -> Int {
+        try await query.call("PutMetricData", Self.putMetricDataParameters(namespace: namespace, data), gzip: gzip).bodyBytes
     }
 
     /// The size of the uncompressed form body PutMetricData would send, which CloudWatch limits to 1 MB.
@@ -226,6 +246,8 @@ public struct CloudWatchClient: Sendable {
                 parameters.append((prefix + "StatisticValues.Minimum", "\(statistics.minimum)"))
                 parameters.append((prefix + "StatisticValues.Maximum", "\(statistics.maximum)"))
             }
+            for (index, value) in (datum.values ?? []).enumerated() { parameters.append((prefix + "Values.member.\(index + 1)", "\(value)")) }
+            for (index, count) in (datum.counts ?? []).enumerated() { parameters.append((prefix + "Counts.member.\(index + 1)", "\(count)")) }
             if let unit = datum.unit { parameters.append((prefix + "Unit", unit)) }
             if let resolution = datum.storageResolution { parameters.append((prefix + "StorageResolution", String(resolution))) }
         }

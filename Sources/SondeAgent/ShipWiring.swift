@@ -49,9 +49,9 @@ enum ShipWiring {
             return nil
         }
         let shipper = CloudWatchShipper(
-            planner: MinuteDatums(config: cloudwatch, appended: appended), namespace: cloudwatch.namespace, store: store,
-            cursorPath: directory + "/cloudwatch-cursor.json", logger: logger
-        ) { namespace, datums throws(AWSError) in try await client.putMetricData(namespace: namespace, datums) }
+            planner: ShipDatums(config: cloudwatch, appended: appended), namespace: cloudwatch.namespace, store: store,
+            cursorPath: directory + "/cloudwatch-cursor.json", interval: cloudwatch.interval, logger: logger
+        ) { namespace, datums throws(AWSError) in try await client.putMetricData(namespace: namespace, datums, gzip: cloudwatch.gzip) }
         logger.info("ship ready", metadata: ["ship.endpoint": "\(HTTPRequest(url: endpoint).redactedURL)", "ship.region": "\(region)", "ship.namespace": "\(cloudwatch.namespace)"])
         // A per-host offset within the interval, so a fleet does not flush in the same second.
         var hash = FNV1a()
@@ -91,6 +91,7 @@ struct ShipRunner: Service {
         var samples: [(Labels, Double)] = [
             (Labels(name: "sonde_ship_datums_total", ["destination": "cloudwatch"]), Double(statistics.datumsSent)),
             (Labels(name: "sonde_ship_requests_total", ["destination": "cloudwatch"]), Double(statistics.requestsSent)),
+            (Labels(name: "sonde_ship_bytes_total", ["destination": "cloudwatch"]), Double(statistics.bytesSent)),
             (Labels(name: "sonde_ship_datums_rejected_total", ["destination": "cloudwatch"]), Double(statistics.datumsRejected)),
             (Labels(name: "sonde_ship_minutes_too_old_total", ["destination": "cloudwatch"]), Double(statistics.minutesTooOld)),
             // How far behind shipping is: the end of the last whole minute shipped, to now.

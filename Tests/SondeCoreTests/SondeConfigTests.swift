@@ -173,18 +173,20 @@ struct SondeConfigTests {
                 resolution: 60s
                 include: [node_load1, '{__name__=~"host_.*"}']
                 exclude: ['host_filesystem_used_percent{mountpoint="/boot"}']
-                distribution: []
+                distribution: [probe_duration_seconds]
                 dimensions: [instance, app]
                 append_dimensions: [InstanceId, AutoScalingGroupName, {Environment: production}]
                 naming: sonde
+                gzip: false
             """)
         let cloudwatch = config.ship.cloudwatch
         #expect(cloudwatch.enabled && cloudwatch.region == "eu-west-3" && cloudwatch.endpoint == "http://127.0.0.1:5000")
         #expect(cloudwatch.namespace == "Shop/Web" && cloudwatch.interval == .seconds(30) && cloudwatch.resolution == .minute)
         #expect(cloudwatch.include.map(\.description) == [#"{__name__="node_load1"}"#, #"{__name__=~"host_.*"}"#])
-        #expect(cloudwatch.exclude.count == 1 && cloudwatch.distribution.isEmpty && cloudwatch.dimensions == ["instance", "app"])
+        #expect(cloudwatch.exclude.count == 1 && cloudwatch.distribution.count == 1 && cloudwatch.dimensions == ["instance", "app"])
         #expect(cloudwatch.appendDimensions == [.instance("InstanceId"), .instance("AutoScalingGroupName"), .fixed(name: "Environment", value: "production")])
-        #expect(cloudwatch.naming == .sonde)
+        #expect(cloudwatch.naming == .sonde && !cloudwatch.gzip)
+        #expect(try parse("ship: {cloudwatch: {resolution: 1s}}").ship.cloudwatch.resolution == .second)
         let rendered = config.rendered()
         #expect(rendered.contains("    include: [node_load1, '{__name__=~\"host_.*\"}']"), "\(rendered)")
         #expect(try parse(rendered) == config)
@@ -201,8 +203,8 @@ struct SondeConfigTests {
             ("{endpoint: 'ftp://x'}", 2, 26, "ship.cloudwatch.endpoint: expected an http:// or https:// URL"),
             ("{batch: 5}", 2, 16, "ship.cloudwatch.batch: unknown key"),
             ("{enabled: maybe}", 2, 25, "ship.cloudwatch.enabled:"),
-            ("{resolution: 1s}", 2, 28, "ship.cloudwatch.resolution: 1s (high resolution) is not built yet"),
-            ("{distribution: [probe_duration_seconds]}", 2, 30, "ship.cloudwatch.distribution: distribution (Values/Counts) is not built yet"),
+            ("{resolution: 1s, distribution: [probe_duration_seconds]}", 2, 46, "ship.cloudwatch.distribution: distribution applies to resolution 60s"),
+            ("{gzip: often}", 2, 22, "ship.cloudwatch.gzip:"),
             ("{naming: cwagent}", 2, 24, "ship.cloudwatch.naming: cwagent (the CloudWatch agent's names) is not built yet"),
         ]
         for (mapping, line, column, message) in cases {

@@ -11,7 +11,7 @@ import Testing
 /// Shipping rounds against a real moto server, with faults injected in front of it: nothing the
 /// store holds is lost, nothing is sent twice, a refused datum is isolated, a backlog drains.
 @Suite(.exclusiveMachineUse, .serialized) struct CloudWatchShipperTests {
-    static let base = MinuteDatumsTests.base
+    static let base = ShipDatumsTests.base
     static let quiet: Logger = {
         var logger = Logger(label: "ship-test")
         logger.logLevel = .critical
@@ -35,8 +35,9 @@ import Testing
             { namespace, datums throws(AWSError) in
                 let call = self.calls.add(1, ordering: .relaxed).newValue
                 if let error = self.fault(call, datums) { throw error }
-                try await self.client.putMetricData(namespace: namespace, datums)
+                let bytes = try await self.client.putMetricData(namespace: namespace, datums)
                 self.delivered.withLock { $0 += datums }
+                return bytes
             }
         }
     }
@@ -44,14 +45,14 @@ import Testing
     func shipper(_ store: Store, _ directory: TemporaryDirectory, _ endpoint: FaultyEndpoint, include: String = "[host_cpu_utilization_percent, gunicorn_requests_total]") throws -> CloudWatchShipper {
         let config = try SondeConfig.parse("ship:\n  cloudwatch: {include: \(include), dimensions: [instance, app, status_class, id]}\n", file: nil).ship.cloudwatch
         return CloudWatchShipper(
-            planner: MinuteDatums(config: config, appended: []), namespace: "Sonde", store: store, cursorPath: directory.path + "/cursor.json",
+            planner: ShipDatums(config: config, appended: []), namespace: "Sonde", store: store, cursorPath: directory.path + "/cursor.json",
             logger: Self.quiet, send: endpoint.send)
     }
 
     @Test func shipsEveryMinuteOnceThroughOutagesAndRestarts() async throws {
-        let (directory, store) = try MinuteDatumsTests().store()
+        let (directory, store) = try ShipDatumsTests().store()
         defer { directory.remove() }
-        let expected = try MinuteDatums(config: try SondeConfig.parse("ship:\n  cloudwatch: {include: [host_cpu_utilization_percent, gunicorn_requests_total], dimensions: [instance, app, status_class, id]}\n", file: nil).ship.cloudwatch, appended: [])
+        let expected = try ShipDatums(config: try SondeConfig.parse("ship:\n  cloudwatch: {include: [host_cpu_utilization_percent, gunicorn_requests_total], dimensions: [instance, app, status_class, id]}\n", file: nil).ship.cloudwatch, appended: [])
             .datums(from: store, start: Self.base, end: Self.base + 180_000)
         try await MotoServer.with { server in
             // The first two requests fail: connection trouble, then Throttling.
@@ -82,7 +83,7 @@ import Testing
     }
 
     @Test func aRefusedDatumIsIsolatedAndDropped() async throws {
-        let (directory, store) = try MinuteDatumsTests().store()
+        let (directory, store) = try ShipDatumsTests().store()
         defer { directory.remove() }
         try await MotoServer.with { server in
             let endpoint = FaultyEndpoint(server) { _, datums in
@@ -139,8 +140,38 @@ import Testing
         }
     }
 
+    /// At 1 s a minute of 20 series is 1,200 datums, two requests: a backlog is capped per round,
+    /// the minutes that came due since the last round are not.
+    @Test func highResolutionMinutesThatCameDueAlwaysGo() async throws {
+        let directory = TemporaryDirectory("sonde-ship")
+        defer { directory.remove() }
+        let store = try Store.open(directory: directory.path + "/data")
+        for second in 0..<180 {
+            for id in 0..<20 {
+                store.append(Labels(name: "node_load1", ["instance": "i\(id)"]), timestamp: Self.base + Int64(second) * 1000, value: Double(second))
+            }
+        }
+        let config = try SondeConfig.parse("ship:\n  cloudwatch: {resolution: 1s, include: [node_load1], dimensions: [instance]}\n", file: nil).ship.cloudwatch
+        try await MotoServer.with { server in
+            let endpoint = FaultyEndpoint(server)
+            func shipper() -> CloudWatchShipper {
+                CloudWatchShipper(
+                    planner: ShipDatums(config: config, appended: []), namespace: "Sonde", store: store, cursorPath: directory.path + "/cursor.json",
+                    interval: .seconds(60), maxRequestsPerRound: 1, logger: Self.quiet, send: endpoint.send)
+            }
+            let now = Self.base + 180_000 + 20_000
+            try ShipCursor(minute: Self.base).save(directory.path + "/cursor.json")
+            #expect(await shipper().ship(now: now) == ShipCursor(minute: Self.base, datumsSent: 1_000), "backlog: one request a round")
+            try ShipCursor(minute: Self.base + 120_000).save(directory.path + "/cursor.json")
+            #expect(await shipper().ship(now: now) == ShipCursor(minute: Self.base + 180_000), "the minute due: both its requests")
+            let delivered = endpoint.delivered.withLock { $0 }
+            #expect(delivered.count == 2_200 && delivered.allSatisfy { $0.storageResolution == 1 && $0.value != nil })
+            #expect(endpoint.calls.load(ordering: .relaxed) == 3)
+        }
+    }
+
     @Test func startsAtNowWithoutACursorAndSkipsWhatCloudWatchWouldRefuse() async throws {
-        let (directory, store) = try MinuteDatumsTests().store()
+        let (directory, store) = try ShipDatumsTests().store()
         defer { directory.remove() }
         try await MotoServer.with { server in
             let endpoint = FaultyEndpoint(server)

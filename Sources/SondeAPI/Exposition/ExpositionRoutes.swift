@@ -1,6 +1,7 @@
 import Hummingbird
 import SondeCore
 import SondeStore
+import SondeNet
 
 /// `/metrics`: sonde's own `sonde_*` metrics (the API's live counters, and the rest from the store
 /// at their latest value), plus any stored series named by `match[]`; `/federate`: the series named by

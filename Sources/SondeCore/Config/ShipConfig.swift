@@ -72,13 +72,16 @@ public struct CloudWatchShipConfig: Sendable, Equatable {
     public var dimensions: [String] = ["instance", "app", "status_class", "mountpoint", "server", "state", "target"]
     public var appendDimensions: [AppendedDimension] = [.instance("InstanceId")]
     public var naming = Naming.sonde
+    /// gzip PutMetricData bodies when that makes them smaller (CloudWatch takes it; an endpoint
+    /// that does not can turn it off).
+    public var gzip = true
 
     init() {}
 
     init(_ node: ConfigNode) throws(ParseError) {
         let keys = try node.mapping(allowed: [
             "enabled", "region", "endpoint", "namespace", "interval", "resolution", "include", "exclude", "distribution",
-            "dimensions", "append_dimensions", "naming",
+            "dimensions", "append_dimensions", "naming", "gzip",
         ])
         if let value = keys["enabled"] { enabled = try value.bool() }
         if let value = keys["region"] {
@@ -95,15 +98,12 @@ public struct CloudWatchShipConfig: Sendable, Equatable {
         if let value = keys["resolution"] {
             let text = try value.text()
             guard let parsed = Resolution(rawValue: text) else { throw value.error("expected 60s or 1s, found \"\(text)\"") }
-            // Refused until built, so no configuration believes it ships what it does not.
-            if parsed == .second { throw value.error("1s (high resolution) is not built yet; use 60s") }
             resolution = parsed
         }
         if let value = keys["include"] { include = try Self.selectors(value) }
         if let value = keys["exclude"] { exclude = try Self.selectors(value) }
         if let value = keys["distribution"] {
             distribution = try Self.selectors(value)
-            if !distribution.isEmpty { throw value.error("distribution (Values/Counts) is not built yet; leave it empty") }
         }
         if let value = keys["dimensions"] {
             dimensions = try value.list().map { (item) throws(ParseError) -> String in
@@ -112,12 +112,16 @@ public struct CloudWatchShipConfig: Sendable, Equatable {
                 return name
             }
         }
+        if let value = keys["gzip"] { gzip = try value.bool() }
         if let value = keys["append_dimensions"] { appendDimensions = try value.list().map(Self.appendedDimension) }
         if let value = keys["naming"] {
             let text = try value.text()
             guard let parsed = Naming(rawValue: text) else { throw value.error("expected sonde or cwagent, found \"\(text)\"") }
             if parsed == .cwagent { throw value.error("cwagent (the CloudWatch agent's names) is not built yet; use sonde") }
             naming = parsed
+        }
+        if resolution == .second, !distribution.isEmpty, let value = keys["distribution"] {
+            throw value.error("distribution applies to resolution 60s; at 1s every sample already goes as it is")
         }
         let total = Set(dimensions).count + appendDimensions.count
         if total > Self.maxDimensions {

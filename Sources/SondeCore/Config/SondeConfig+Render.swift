@@ -166,6 +166,7 @@ extension SondeConfig {
         }
         line(2, "append_dimensions: [\(appended.joined(separator: ", "))]")
         line(2, "naming: \(cloudwatch.naming.rawValue)")
+        line(2, "gzip: \(cloudwatch.gzip)")
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -9,14 +9,17 @@ import Synchronization
 /// A failed request stops the round with the cursor where it was: the next round sends the same
 /// datums again. A datum CloudWatch refuses (`InvalidParameterValue`) is isolated by splitting its
 /// request, dropped and counted; the rest goes. Minutes older than CloudWatch accepts are skipped
-/// and counted. The agent's loop (to come) calls `ship(now:)` every interval.
+/// and counted. The agent's `ShipRunner` calls `ship(now:)` every interval.
 public final class CloudWatchShipper: Sendable {
-    /// Sends one PutMetricData request; the real one is `CloudWatchClient.putMetricData`.
-    public typealias Send = @Sendable (_ namespace: String, _ datums: [CloudWatchClient.Datum]) async throws(AWSError) -> Void
+    /// Sends one PutMetricData request and returns the bytes of its body as sent; the real one is
+    /// `CloudWatchClient.putMetricData`.
+    public typealias Send = @Sendable (_ namespace: String, _ datums: [CloudWatchClient.Datum]) async throws(AWSError) -> Int
 
     public struct Statistics: Sendable, Equatable {
         public var datumsSent = 0
         public var requestsSent = 0
+        /// Request bodies as sent (compressed when they were).
+        public var bytesSent = 0
         public var datumsRejected = 0
         public var minutesTooOld = 0
         public var errors: [String: Int] = [:]
@@ -25,7 +28,7 @@ public final class CloudWatchShipper: Sendable {
     /// CloudWatch takes datums up to two weeks old.
     public static let maxAge: Int64 = 14 * 24 * 3_600_000
 
-    let planner: MinuteDatums
+    let planner: ShipDatums
     let namespace: String
     let store: Store
     let cursorPath: String
@@ -33,12 +36,16 @@ public final class CloudWatchShipper: Sendable {
     let logger: Logger
     /// How long after a minute ends before it ships: the last samples of the minute must be stored.
     let settle: Int64
-    /// A backlog drains at this many requests per round, so a long outage does not burst.
+    /// A backlog drains at this many requests per round, so a long outage does not burst. The
+    /// minutes that came due since the round before always go, however many requests they take
+    /// (at 1 s resolution a minute of 2,000 series is 120 requests).
     let maxRequestsPerRound: Int
+    /// How often rounds run: the minutes of the last `interval` are due, not backlog.
+    let interval: Int64
     private let state = Mutex(Statistics())
 
     public init(
-        planner: MinuteDatums, namespace: String, store: Store, cursorPath: String, settle: Duration = .seconds(15), maxRequestsPerRound: Int = 20,
+        planner: ShipDatums, namespace: String, store: Store, cursorPath: String, settle: Duration = .seconds(15), interval: Duration = .seconds(60), maxRequestsPerRound: Int = 20,
         logger: Logger, send: @escaping Send
     ) {
         self.planner = planner
@@ -47,6 +54,7 @@ public final class CloudWatchShipper: Sendable {
         self.cursorPath = cursorPath
         self.settle = settle.inMilliseconds
         self.maxRequestsPerRound = maxRequestsPerRound
+        self.interval = interval.inMilliseconds
         self.logger = logger
         self.send = send
     }
@@ -77,7 +85,8 @@ public final class CloudWatchShipper: Sendable {
             cursor = ShipCursor(minute: skipped)
         }
         var requests = 0
-        while cursor.minute < shippable, requests < maxRequestsPerRound {
+        let due = shippable - (interval + 59_999) / 60_000 * 60_000
+        while cursor.minute < shippable, requests < maxRequestsPerRound || cursor.minute >= due {
             let datums: [CloudWatchClient.Datum]
             do {
                 datums = try planner.datums(from: store, start: cursor.minute, end: cursor.minute + 60_000)
@@ -110,10 +119,11 @@ public final class CloudWatchShipper: Sendable {
     /// alone, and drops it. False when the request failed otherwise (retry next round).
     func sendIsolatingRejects(_ batch: [CloudWatchClient.Datum]) async -> Bool {
         do {
-            try await send(namespace, batch)
+            let bytes = try await send(namespace, batch)
             state.withLock {
                 $0.requestsSent += 1
                 $0.datumsSent += batch.count
+                $0.bytesSent += bytes
             }
             return true
         } catch {

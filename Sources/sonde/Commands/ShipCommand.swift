@@ -51,7 +51,7 @@ struct ShipCommand: ParsableCommand {
             }
         }
         let store = try Store.open(directory: data.dataDir, readOnly: true)
-        let datums = try MinuteDatums(config: cloudwatch, appended: appended).datums(from: store, start: start, end: end)
+        let datums = try ShipDatums(config: cloudwatch, appended: appended).datums(from: store, start: start, end: end)
         let plan = DryRunReport(namespace: cloudwatch.namespace, interval: cloudwatch.interval, start: start, end: end, datums: datums)
         (summary ? plan.summaryLines : plan.datumLines).forEach(Terminal.out)
         plan.costLines.forEach(Terminal.out)
@@ -83,9 +83,13 @@ struct DryRunReport {
 
     var datumLines: [String] {
         [header] + datums.map { datum in
-            let values = datum.statistics.map {
+            var values = datum.statistics.map {
                 "SampleCount=\(ValueFormat.string($0.sampleCount)) Sum=\(ValueFormat.string($0.sum)) Minimum=\(ValueFormat.string($0.minimum)) Maximum=\(ValueFormat.string($0.maximum))"
             } ?? datum.value.map { "Value=\(ValueFormat.string($0))" } ?? ""
+            if let distinct = datum.values, let counts = datum.counts {
+                values = "Values/Counts=" + zip(distinct, counts).map { "\(ValueFormat.string($0)):\(ValueFormat.string($1))" }.joined(separator: ",")
+            }
+            if let resolution = datum.storageResolution { values += " StorageResolution=\(resolution)" }
             return "  \(TimestampFormat.rfc3339(milliseconds: datum.timestamp))  \(Self.metric(datum))  \(datum.unit ?? "None")  \(values)"
         }
     }

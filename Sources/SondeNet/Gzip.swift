@@ -1,9 +1,10 @@
 import CZlib
 
-/// gzip for response bodies, with zlib (the system's, which libcurl already links).
-enum Gzip {
+/// gzip for HTTP bodies (the API's responses, PutMetricData requests), with zlib: the system's,
+/// which libcurl already links.
+public enum Gzip {
     /// `bytes` as a gzip member; nil if zlib fails, when the caller sends the body plain.
-    static func compress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8]? {
+    public static func compress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8]? {
         var stream = z_stream()
         // 15 window bits + 16: a gzip header and trailer instead of zlib's.
         guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -26,7 +27,7 @@ enum Gzip {
     }
 
     /// Whether an `Accept-Encoding` header takes gzip (and does not refuse it with `q=0`).
-    static func accepted(_ header: String?) -> Bool {
+    public static func accepted(_ header: String?) -> Bool {
         guard let header else { return false }
         for part in header.lowercased().split(separator: ",") {
             let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: " ") }
