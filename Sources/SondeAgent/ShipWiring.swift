@@ -13,7 +13,7 @@ import Glibc
 
 /// `ship.cloudwatch` into a running shipper: the region and endpoint, the instance's dimensions,
 /// the credentials chain, and the loop that runs a round every interval.
-enum ShipWiring {
+public enum ShipWiring {
     /// The shipper's loop, or nil when shipping is off or has no region to ship to (logged: the
     /// rest of the agent runs on).
     static func runner(
@@ -29,27 +29,14 @@ enum ShipWiring {
         }
         let endpoint = cloudwatch.endpoint ?? "https://monitoring.\(region).amazonaws.com"
         let client = CloudWatchClient(endpoint: endpoint, region: region, credentials: credentials, http: HTTPClient(), timeout: .seconds(20))
-        let appended = cloudwatch.appendDimensions.compactMap { dimension -> CloudWatchClient.Dimension? in
-            switch dimension {
-            case .fixed(let name, let value): return CloudWatchClient.Dimension(name, value)
-            case .instance(let name):
-                // Off EC2 (or for a name IMDS did not give) the dimension is left out.
-                let value = switch name {
-                case "InstanceId": identity.instanceID
-                case "InstanceType": identity.instanceType
-                case "ImageId": identity.amiID
-                default: ""
-                }
-                return identity.onEC2 && !value.isEmpty ? CloudWatchClient.Dimension(name, value) : nil
-            }
-        }
+        let planner = planner(config, identity: identity)
         let directory = dataDirectory + "/ship"
         if mkdir(directory, 0o750) != 0, errno != EEXIST {
             logger.error("cannot create \(directory); not shipping", metadata: ["error": "\(String(cString: strerror(errno)))"])
             return nil
         }
         let shipper = CloudWatchShipper(
-            planner: ShipDatums(config: cloudwatch, appended: appended), namespace: cloudwatch.namespace, store: store,
+            planner: planner, store: store,
             cursorPath: directory + "/cloudwatch-cursor.json", interval: cloudwatch.interval, logger: logger
         ) { namespace, datums throws(AWSError) in try await client.putMetricData(namespace: namespace, datums, gzip: cloudwatch.gzip) }
         logger.info("ship ready", metadata: ["ship.endpoint": "\(HTTPRequest(url: endpoint).redactedURL)", "ship.region": "\(region)", "ship.namespace": "\(cloudwatch.namespace)"])
@@ -58,6 +45,51 @@ enum ShipWiring {
         hash.add(identity.instance)
         let jitter = Int64(hash.value % UInt64(max(1, cloudwatch.interval.inMilliseconds / 4)))
         return ShipRunner(shipper: shipper, store: store, interval: cloudwatch.interval, jitterMilliseconds: jitter, clock: clock)
+    }
+}
+
+extension ShipWiring {
+    /// What `ship.cloudwatch` sends, with the instance's dimensions: those IMDS gave (off EC2, or
+    /// for a name IMDS did not give, the dimension is left out).
+    public static func planner(_ config: SondeConfig, identity: InstanceIdentity) -> ShipDatums {
+        let cloudwatch = config.ship.cloudwatch
+        let appended = cloudwatch.appendDimensions.compactMap { dimension -> CloudWatchClient.Dimension? in
+            switch dimension {
+            case .fixed(let name, let value): return CloudWatchClient.Dimension(name, value)
+            case .instance(let name):
+                let value = switch name {
+                case "InstanceId": identity.instanceID
+                case "InstanceType": identity.instanceType
+                case "ImageId": identity.amiID
+                case "AutoScalingGroupName": identity.autoScalingGroup
+                default: ""
+                }
+                return identity.onEC2 && !value.isEmpty ? CloudWatchClient.Dimension(name, value) : nil
+            }
+        }
+        var processes: [String: CWAgentMetrics.ProcessDimensions] = [:]
+        for group in ProcessCollector.Settings(config.collectors.process).groups {
+            processes[group.name] = processDimensions(group)
+        }
+        let cwagent = CWAgentMetrics(metrics: cloudwatch.cwagentMetrics, appended: appended, hostname: identity.hostname, processes: processes)
+        return ShipDatums(config: cloudwatch, appended: appended, cwagent: cwagent)
+    }
+
+    /// How the CloudWatch agent's procstat would name a group: by its one `comm` or `exe` rule
+    /// (`exe`), `cmdline` rule (`pattern`) or `pidfile` rule, with `process_name` when the rule is
+    /// a plain command name. A group of several rules, or of a user, unit or the agent itself, has
+    /// no procstat equivalent: nil.
+    static func processDimensions(_ group: ProcessGroup) -> CWAgentMetrics.ProcessDimensions? {
+        guard group.rules.count == 1, let rule = group.rules.first else { return nil }
+        let plainName = !rule.value.isEmpty && rule.value.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        }
+        switch rule.kind {
+        case .comm, .exe: return CWAgentMetrics.ProcessDimensions(lookup: CloudWatchClient.Dimension("exe", rule.value), processName: plainName ? rule.value : nil)
+        case .cmdline: return CWAgentMetrics.ProcessDimensions(lookup: CloudWatchClient.Dimension("pattern", rule.value), processName: nil)
+        case .pidfile: return CWAgentMetrics.ProcessDimensions(lookup: CloudWatchClient.Dimension("pidfile", rule.value), processName: nil)
+        case .user, .systemdUnit, .currentProcess: return nil
+        }
     }
 }
 

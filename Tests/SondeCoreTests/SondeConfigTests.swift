@@ -187,6 +187,9 @@ struct SondeConfigTests {
         #expect(cloudwatch.appendDimensions == [.instance("InstanceId"), .instance("AutoScalingGroupName"), .fixed(name: "Environment", value: "production")])
         #expect(cloudwatch.naming == .sonde && !cloudwatch.gzip)
         #expect(try parse("ship: {cloudwatch: {resolution: 1s}}").ship.cloudwatch.resolution == .second)
+        let cwagent = try parse("ship: {cloudwatch: {naming: cwagent, cwagent_metrics: [mem_used_percent, procstat_memory_rss]}}")
+        #expect(cwagent.ship.cloudwatch.cwagentMetrics == ["mem_used_percent", "procstat_memory_rss"])
+        #expect(try parse(cwagent.rendered()) == cwagent)
         let rendered = config.rendered()
         #expect(rendered.contains("    include: [node_load1, '{__name__=~\"host_.*\"}']"), "\(rendered)")
         #expect(try parse(rendered) == config)
@@ -205,7 +208,8 @@ struct SondeConfigTests {
             ("{enabled: maybe}", 2, 25, "ship.cloudwatch.enabled:"),
             ("{resolution: 1s, distribution: [probe_duration_seconds]}", 2, 46, "ship.cloudwatch.distribution: distribution applies to resolution 60s"),
             ("{gzip: often}", 2, 22, "ship.cloudwatch.gzip:"),
-            ("{naming: cwagent}", 2, 24, "ship.cloudwatch.naming: cwagent (the CloudWatch agent's names) is not built yet"),
+            ("{naming: cwagent, cwagent_metrics: [cpu_usage]}", 2, 51, "ship.cloudwatch.cwagent_metrics[0]: \"cpu_usage\" is not a CloudWatch agent metric sonde produces"),
+            ("{cwagent_metrics: [cpu_usage_idle]}", 2, 33, "ship.cloudwatch.cwagent_metrics: cwagent_metrics applies with naming: cwagent"),
         ]
         for (mapping, line, column, message) in cases {
             let error = #expect(throws: ParseError.self) { try parse("ship:\n  cloudwatch: \(mapping)\n") }

@@ -45,9 +45,10 @@ import Testing
         #expect(cpu[0].statistics == CloudWatchClient.StatisticSet(sampleCount: 12, sum: 15 + 615, minimum: 0, maximum: 105))
         #expect(cpu[0].unit == "Percent")
         let requests = datums.filter { $0.metricName == "gunicorn_requests_total" }
-        // The first minute has no minute before it; then 55 − 25 = 30; then a reset: 5 counted from zero.
-        #expect(requests.map(\.timestamp) == [Self.base + 60_000, Self.base + 120_000])
-        #expect(requests.map { $0.statistics?.sum } == [30, 5])
+        // The first minute has no minute before it: 25 − 0 within it; then 55 − 25 = 30; then a
+        // reset: 5 counted from zero.
+        #expect(requests.map(\.timestamp) == [Self.base, Self.base + 60_000, Self.base + 120_000])
+        #expect(requests.map { $0.statistics?.sum } == [25, 30, 5])
         #expect(requests.first?.unit == "Count")
         #expect(!datums.contains { $0.metricName == "node_load1" }, "not in the default selection")
 

@@ -3,7 +3,8 @@
 ///   between 1 and 21600 (400 otherwise), and refuses a token PUT carrying `X-Forwarded-For` (403);
 /// - answers `GET /latest/meta-data/...` only with the token in `X-aws-ec2-metadata-token` (401
 ///   otherwise), 404 for unknown paths;
-/// - has an instance identity (`instance-id`, `instance-type`, `placement/…`, `ami-id`) and an
+/// - has an instance identity (`instance-id`, `instance-type`, `placement/…`, `ami-id`, the Auto
+///   Scaling group's tag) and an
 ///   instance role, `sonde-role`, whose credentials (`ASIAROLE1`, `ASIAROLE2` … one more per fetch)
 ///   expire a lifetime after each fetch.
 public enum FakeIMDS {
@@ -47,9 +48,12 @@ METADATA = {
     "placement/availability-zone": "eu-west-1b",
     "placement/region": "eu-west-1",
     "ami-id": "ami-0fedcba9876543210",
+    "tags/instance/aws:autoscaling:groupName": "web-asg",
 }
 if MODE == "no-region":
+    # An older service: no region, and no instance tags (InstanceMetadataTags off answers 404).
     del METADATA["placement/region"]
+    del METADATA["tags/instance/aws:autoscaling:groupName"]
 stats = {"tokens": 0, "fetches": 0, "tokenless": 0}
 lock = threading.Lock()
 

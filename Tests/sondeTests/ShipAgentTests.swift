@@ -16,7 +16,7 @@ struct ShipAgentTests {
             writeFile(config, """
                 storage: {flush_interval: 500ms}
                 api: {listen: '127.0.0.1:0'}
-                collectors: {host: {interval: 1s}, process: {enabled: false}, statsd: {enabled: false}, systemd: {enabled: false}}
+                collectors: {host: {interval: 1s}, process: {interval: 1s}, statsd: {enabled: false}, systemd: {enabled: false}}
                 ship:
                   cloudwatch:
                     enabled: true
@@ -24,8 +24,11 @@ struct ShipAgentTests {
                     endpoint: '\(server.endpoint)'
                     namespace: SondeTest
                     interval: 10s
-                    include: [host_memory_used_percent]
+                    include: ['sonde_collector_duration_seconds{collector="host"}', host_memory_used_percent]
+                    dimensions: [collector]
                     append_dimensions: [InstanceId, {Environment: test}]
+                    naming: cwagent
+                    cwagent_metrics: [cpu_usage_active, mem_used_percent, disk_used_percent, diskio_io_time, net_bytes_sent, procstat_lookup_pid_count]
                 """)
             let credentials = ["AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true"]
             let running = Sonde.start(["run", "--config", config, "--data-dir", data], environment: credentials)
@@ -50,20 +53,37 @@ struct ShipAgentTests {
             let minute = shippedThrough - 60_000
             let dry = Sonde.run(["ship", "--dry-run", "--since", "5m", "--config", config, "--data-dir", data])
             let stamp = Self.rfc3339(minute)
-            let line = try #require(dry.stdout.split(separator: "\n").first { $0.contains(stamp) && $0.contains("host_memory_used_percent") }, "\(dry.stdout)")
+            let line = try #require(dry.stdout.split(separator: "\n").first { $0.contains(stamp) && $0.contains("sonde_collector_duration_seconds") }, "\(dry.stdout)")
+            #expect(!dry.stdout.contains("host_memory_used_percent"), "with naming: cwagent host metrics go under the agent's names")
             let count = try #require(Double(line.firstMatch(of: /SampleCount=([0-9.]+)/)?.1 ?? ""))
             let sum = try #require(Double(line.firstMatch(of: /Sum=([0-9.e+-]+)/)?.1 ?? ""))
 
             let read = shell("""
                 python3 -c 'import boto3, datetime; c = boto3.client("cloudwatch", endpoint_url="\(server.endpoint)", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"); \
                 t = datetime.datetime.fromtimestamp(\(minute / 1000), datetime.timezone.utc); \
-                r = c.get_metric_statistics(Namespace="SondeTest", MetricName="host_memory_used_percent", Dimensions=[{"Name": "Environment", "Value": "test"}], StartTime=t, EndTime=t + datetime.timedelta(minutes=1), Period=60, Statistics=["SampleCount", "Sum"]); \
+                r = c.get_metric_statistics(Namespace="SondeTest", MetricName="sonde_collector_duration_seconds", Dimensions=[{"Name": "collector", "Value": "host"}, {"Name": "Environment", "Value": "test"}], StartTime=t, EndTime=t + datetime.timedelta(minutes=1), Period=60, Statistics=["SampleCount", "Sum"]); \
                 p = r["Datapoints"][0]; print(p["SampleCount"], repr(p["Sum"]), p["Unit"])'
                 """)
             #expect(read.status == 0, "\(read.output)")
             let fields = read.output.split(whereSeparator: \.isWhitespace)
-            #expect(fields.count == 3 && Double(fields[0]) == count && fields[2] == "Percent", "moto \(read.output) against the store's \(line)")
+            #expect(fields.count == 3 && Double(fields[0]) == count && fields[2] == "Seconds", "moto \(read.output) against the store's \(line)")
             #expect(fields.count == 3 && abs((Double(fields[1]) ?? 0) - sum) <= 1e-9 * abs(sum), "moto \(read.output) against the store's \(line)")
+            // The agent's metrics, in its namespace, with its dimensions; off EC2 `host` stands for the instance.
+            func listed() -> String {
+                shell("""
+                    python3 -c 'import boto3; c = boto3.client("cloudwatch", endpoint_url="\(server.endpoint)", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"); \
+                    [print(m["MetricName"], ",".join(sorted(d["Name"] for d in m["Dimensions"]))) for m in c.list_metrics(Namespace="CWAgent")["Metrics"]]'
+                    """).output
+            }
+            // CPU shares need a minute of CPU time: the first, partial minute may have one sample.
+            #expect(await waitUntil(seconds: 90) { listed().contains("cpu_usage_active") }, "\(listed())")
+            let listing = listed()
+            let metrics = Set(listing.split(separator: "\n").map(String.init))
+            #expect(metrics.contains("cpu_usage_active Environment,cpu,host"), "\(listing)")
+            #expect(metrics.contains("mem_used_percent Environment,host"), "\(listing)")
+            #expect(metrics.contains("disk_used_percent Environment,device,fstype,host,path"), "\(listing)")
+            #expect(metrics.contains("procstat_lookup_pid_count Environment,exe,host,pid_finder"), "\(listing)")
+            #expect(metrics.allSatisfy { ["cpu_usage_active", "mem_used_percent", "disk_used_percent", "diskio_io_time", "net_bytes_sent", "procstat_lookup_pid_count"].contains($0.split(separator: " ")[0]) }, "\(listing)")
             let backlog = shell("curl -s 'http://\(address)/api/v1/query?query=sonde_ship_backlog_seconds'").output
             #expect(backlog.contains(#""destination":"cloudwatch""#), "\(backlog)")
         }

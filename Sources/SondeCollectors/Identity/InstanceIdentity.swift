@@ -21,14 +21,18 @@ public struct InstanceIdentity: Sendable, Equatable {
     public var region: String
     /// `ami-0123456789abcdef0`; empty when unknown.
     public var amiID: String
+    /// The Auto Scaling group, from the instance's `aws:autoscaling:groupName` tag; empty when the
+    /// instance is in none or its tags are not in the metadata (`InstanceMetadataTags` off).
+    public var autoScalingGroup: String
     /// This host's name (`gethostname`), on EC2 or not.
     public var hostname: String
     public var onEC2: Bool
 
     public init(
         instanceID: String = "", instanceType: String = "", availabilityZone: String = "", region: String = "", amiID: String = "",
-        hostname: String, onEC2: Bool
+        autoScalingGroup: String = "", hostname: String, onEC2: Bool
     ) {
+        self.autoScalingGroup = autoScalingGroup
         self.instanceID = instanceID
         self.instanceType = instanceType
         self.availabilityZone = availabilityZone
@@ -95,12 +99,14 @@ public struct InstanceIdentity: Sendable, Equatable {
         async let availabilityZone = field("placement/availability-zone")
         async let region = field("placement/region")
         async let amiID = field("ami-id")
+        async let autoScalingGroup = field(Self.autoScalingGroupPath)
         let fields = await [
             ("instance-id", instanceID), ("instance-type", instanceType), ("placement/availability-zone", availabilityZone),
-            ("placement/region", region), ("ami-id", amiID),
+            ("placement/region", region), ("ami-id", amiID), (Self.autoScalingGroupPath, autoScalingGroup),
         ]
 
-        if let refused = fields.first(where: { $0.1.unauthorizedStatus != nil }) {
+        // The tag is optional: a refusal there says nothing about the rest.
+        if let refused = fields.first(where: { $0.1.unauthorizedStatus != nil && $0.0 != Self.autoScalingGroupPath }) {
             logger.warning("EC2 metadata service refused a request with a session token: reporting this host as off EC2", metadata: [
                 "imds.endpoint": "\(endpoint)", "imds.path": "\(refused.0)", "http.status": "\(refused.1.unauthorizedStatus ?? 0)",
             ])
@@ -121,8 +127,11 @@ public struct InstanceIdentity: Sendable, Equatable {
         return InstanceIdentity(
             instanceID: id, instanceType: fields[1].1.value, availabilityZone: zone,
             region: regionName.isEmpty ? regionFromAvailabilityZone(zone) : regionName, amiID: fields[4].1.value,
-            hostname: hostname, onEC2: true)
+            autoScalingGroup: fields[5].1.value, hostname: hostname, onEC2: true)
     }
+
+    /// The tag EC2 Auto Scaling puts on its instances, as the metadata service shows instance tags.
+    public static let autoScalingGroupPath = "tags/instance/aws:autoscaling:groupName"
 
     private enum Field: Sendable {
         case value(String)

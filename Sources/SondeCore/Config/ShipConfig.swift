@@ -52,6 +52,27 @@ public struct CloudWatchShipConfig: Sendable, Equatable {
         "probe_success", "probe_duration_seconds", "aws_billing_estimated_charges_usd",
     ]
 
+    /// The CloudWatch agent's metrics `naming: cwagent` can produce (SondeShip's `CWAgentMetrics`
+    /// computes them; docs/shipping.md says from what).
+    public static let cwagentMetricNames: [String] = {
+        var names = ["active", "idle", "nice", "guest", "guest_nice", "iowait", "irq", "softirq", "steal", "system", "user"].map { "cpu_usage_" + $0 }
+        names += ["total", "available", "free", "buffered", "cached", "active", "inactive", "used", "used_percent", "available_percent"].map { "mem_" + $0 }
+        names += ["used", "free", "total", "used_percent"].map { "swap_" + $0 }
+        names += ["total", "free", "used", "used_percent", "inodes_total", "inodes_free", "inodes_used"].map { "disk_" + $0 }
+        names += ["reads", "writes", "iops_in_progress", "read_bytes", "write_bytes", "read_time", "write_time", "io_time"].map { "diskio_" + $0 }
+        names += ["bytes_sent", "bytes_recv", "packets_sent", "packets_recv", "err_in", "err_out", "drop_in", "drop_out"].map { "net_" + $0 }
+        names += ["netstat_tcp_established", "netstat_tcp_time_wait", "processes_running", "processes_blocked"]
+        names += ["procstat_cpu_usage", "procstat_memory_rss", "procstat_memory_vms", "procstat_lookup_pid_count"]
+        return names.sorted()
+    }()
+
+    /// What `naming: cwagent` ships by default: the agent wizard's "Standard" set for EC2, with
+    /// `cpu_usage_active`, which most CPU alarms use.
+    public static let defaultCWAgentMetrics = [
+        "cpu_usage_active", "cpu_usage_idle", "cpu_usage_iowait", "cpu_usage_user", "cpu_usage_system", "mem_used_percent", "swap_used_percent",
+        "disk_used_percent", "disk_inodes_free", "diskio_io_time",
+    ]
+
     /// CloudWatch takes at most 30 dimensions per datum.
     public static let maxDimensions = 30
 
@@ -72,6 +93,8 @@ public struct CloudWatchShipConfig: Sendable, Equatable {
     public var dimensions: [String] = ["instance", "app", "status_class", "mountpoint", "server", "state", "target"]
     public var appendDimensions: [AppendedDimension] = [.instance("InstanceId")]
     public var naming = Naming.sonde
+    /// With `naming: cwagent`, which of the agent's metrics go (in `CWAgent`).
+    public var cwagentMetrics = defaultCWAgentMetrics
     /// gzip PutMetricData bodies when that makes them smaller (CloudWatch takes it; an endpoint
     /// that does not can turn it off).
     public var gzip = true
@@ -81,7 +104,7 @@ public struct CloudWatchShipConfig: Sendable, Equatable {
     init(_ node: ConfigNode) throws(ParseError) {
         let keys = try node.mapping(allowed: [
             "enabled", "region", "endpoint", "namespace", "interval", "resolution", "include", "exclude", "distribution",
-            "dimensions", "append_dimensions", "naming", "gzip",
+            "dimensions", "append_dimensions", "naming", "gzip", "cwagent_metrics",
         ])
         if let value = keys["enabled"] { enabled = try value.bool() }
         if let value = keys["region"] {
@@ -113,13 +136,22 @@ public struct CloudWatchShipConfig: Sendable, Equatable {
             }
         }
         if let value = keys["gzip"] { gzip = try value.bool() }
+        if let value = keys["cwagent_metrics"] {
+            cwagentMetrics = try value.list().map { (item) throws(ParseError) -> String in
+                let name = try item.text()
+                guard Self.cwagentMetricNames.contains(name) else {
+                    throw item.error("\"\(name)\" is not a CloudWatch agent metric sonde produces; expected one of \(Self.cwagentMetricNames.joined(separator: ", "))")
+                }
+                return name
+            }
+        }
         if let value = keys["append_dimensions"] { appendDimensions = try value.list().map(Self.appendedDimension) }
         if let value = keys["naming"] {
             let text = try value.text()
             guard let parsed = Naming(rawValue: text) else { throw value.error("expected sonde or cwagent, found \"\(text)\"") }
-            if parsed == .cwagent { throw value.error("cwagent (the CloudWatch agent's names) is not built yet; use sonde") }
             naming = parsed
         }
+        if naming != .cwagent, let value = keys["cwagent_metrics"] { throw value.error("cwagent_metrics applies with naming: cwagent") }
         if resolution == .second, !distribution.isEmpty, let value = keys["distribution"] {
             throw value.error("distribution applies to resolution 60s; at 1s every sample already goes as it is")
         }

@@ -167,6 +167,7 @@ extension SondeConfig {
         line(2, "append_dimensions: [\(appended.joined(separator: ", "))]")
         line(2, "naming: \(cloudwatch.naming.rawValue)")
         line(2, "gzip: \(cloudwatch.gzip)")
+        if cloudwatch.naming == .cwagent { line(2, "cwagent_metrics: [\(cloudwatch.cwagentMetrics.joined(separator: ", "))]") }
         return lines.joined(separator: "\n") + "\n"
     }
 

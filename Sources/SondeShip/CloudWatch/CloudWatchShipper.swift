@@ -29,7 +29,6 @@ public final class CloudWatchShipper: Sendable {
     public static let maxAge: Int64 = 14 * 24 * 3_600_000
 
     let planner: ShipDatums
-    let namespace: String
     let store: Store
     let cursorPath: String
     let send: Send
@@ -45,11 +44,10 @@ public final class CloudWatchShipper: Sendable {
     private let state = Mutex(Statistics())
 
     public init(
-        planner: ShipDatums, namespace: String, store: Store, cursorPath: String, settle: Duration = .seconds(15), interval: Duration = .seconds(60), maxRequestsPerRound: Int = 20,
+        planner: ShipDatums, store: Store, cursorPath: String, settle: Duration = .seconds(15), interval: Duration = .seconds(60), maxRequestsPerRound: Int = 20,
         logger: Logger, send: @escaping Send
     ) {
         self.planner = planner
-        self.namespace = namespace
         self.store = store
         self.cursorPath = cursorPath
         self.settle = settle.inMilliseconds
@@ -87,15 +85,28 @@ public final class CloudWatchShipper: Sendable {
         var requests = 0
         let due = shippable - (interval + 59_999) / 60_000 * 60_000
         while cursor.minute < shippable, requests < maxRequestsPerRound || cursor.minute >= due {
-            let datums: [CloudWatchClient.Datum]
+            let sections: [(namespace: String, datums: [CloudWatchClient.Datum])]
             do {
-                datums = try planner.datums(from: store, start: cursor.minute, end: cursor.minute + 60_000)
+                sections = try planner.sections(from: store, start: cursor.minute, end: cursor.minute + 60_000)
             } catch {
                 logger.error("ship cannot read the store; retrying next round", metadata: ["error": "\(error)"])
                 count(error: "store")
                 return cursor
             }
-            let pending = Array(datums.dropFirst(cursor.datumsSent))
+            // The next datums of the minute, from one namespace: a request has one.
+            var skip = cursor.datumsSent
+            var pending: [CloudWatchClient.Datum] = []
+            var namespace = planner.namespace
+            for section in sections {
+                if skip >= section.datums.count {
+                    skip -= section.datums.count
+                    continue
+                }
+                pending = Array(section.datums.dropFirst(skip))
+                namespace = section.namespace
+                break
+            }
+            let total = sections.reduce(0) { $0 + $1.datums.count }
             if pending.isEmpty {
                 cursor = ShipCursor(minute: cursor.minute + 60_000)
                 saveOrLog(cursor)
@@ -106,10 +117,10 @@ public final class CloudWatchShipper: Sendable {
             while batch.count > 1, CloudWatchClient.putMetricDataBytes(namespace: namespace, batch) > CloudWatchClient.maxRequestBytes {
                 batch.removeLast(batch.count / 2)
             }
-            guard await sendIsolatingRejects(batch) else { return cursor }
+            guard await sendIsolatingRejects(batch, to: namespace) else { return cursor }
             requests += 1
             let sent = cursor.datumsSent + batch.count
-            cursor = sent >= datums.count ? ShipCursor(minute: cursor.minute + 60_000) : ShipCursor(minute: cursor.minute, datumsSent: sent)
+            cursor = sent >= total ? ShipCursor(minute: cursor.minute + 60_000) : ShipCursor(minute: cursor.minute, datumsSent: sent)
             saveOrLog(cursor)
         }
         return cursor
@@ -117,7 +128,7 @@ public final class CloudWatchShipper: Sendable {
 
     /// Sends `batch`; on `InvalidParameterValue` splits it in halves until the refused datum is
     /// alone, and drops it. False when the request failed otherwise (retry next round).
-    func sendIsolatingRejects(_ batch: [CloudWatchClient.Datum]) async -> Bool {
+    func sendIsolatingRejects(_ batch: [CloudWatchClient.Datum], to namespace: String) async -> Bool {
         do {
             let bytes = try await send(namespace, batch)
             state.withLock {
@@ -138,8 +149,8 @@ public final class CloudWatchShipper: Sendable {
                 return true
             }
             let half = batch.count / 2
-            guard await sendIsolatingRejects(Array(batch[..<half])) else { return false }
-            return await sendIsolatingRejects(Array(batch[half...]))
+            guard await sendIsolatingRejects(Array(batch[..<half]), to: namespace) else { return false }
+            return await sendIsolatingRejects(Array(batch[half...]), to: namespace)
         }
     }
 

@@ -11,7 +11,8 @@ import SondeStore
 /// - `resolution: 1s`: one datum per series and sampled second from the raw ring, with
 ///   StorageResolution=1.
 ///
-/// Counters ship as the increase over each period (a reset counted from zero); gauges as they are.
+/// Counters ship as the increase over each period (a reset counted from zero; the first minute
+/// after a start or a gap as the increase within it); gauges as they are.
 /// Series that differ only in labels that are not dimensions fold into one datum, their samples
 /// together. Pure reading: what was shipped (the cursor) is the shipper's business.
 public struct ShipDatums: Sendable {
@@ -23,8 +24,14 @@ public struct ShipDatums: Sendable {
     public let dimensionLabels: Set<String>
     /// Dimensions every datum carries (the instance's, fixed ones), after the labels'.
     public let appended: [CloudWatchClient.Dimension]
+    public let namespace: String
+    /// With `naming: cwagent`: host and process metrics under the agent's names, in `CWAgent`,
+    /// instead of sonde's.
+    public let cwagent: CWAgentMetrics?
 
-    public init(config: CloudWatchShipConfig, appended: [CloudWatchClient.Dimension]) {
+    public init(config: CloudWatchShipConfig, appended: [CloudWatchClient.Dimension], cwagent: CWAgentMetrics? = nil) {
+        namespace = config.namespace
+        self.cwagent = config.naming == .cwagent ? cwagent : nil
         include = config.include
         exclude = config.exclude
         distribution = config.distribution
@@ -33,7 +40,17 @@ public struct ShipDatums: Sendable {
         self.appended = appended
     }
 
-    /// The datums of the minutes starting in `start..<end` (both on minute boundaries), oldest first.
+    /// What goes for the minutes starting in `start..<end`: sonde's names in `namespace`, then the
+    /// CloudWatch agent's in `CWAgent` (with `naming: cwagent`). Always in this order, so a cursor
+    /// can count the datums of a minute sent so far.
+    public func sections(from store: Store, start: Int64, end: Int64) throws(SondeError) -> [(namespace: String, datums: [CloudWatchClient.Datum])] {
+        var sections = [(namespace: namespace, datums: try datums(from: store, start: start, end: end))]
+        if let cwagent { sections.append((CWAgentMetrics.namespace, try cwagent.datums(from: store, start: start, end: end))) }
+        return sections
+    }
+
+    /// The datums under sonde's names of the minutes starting in `start..<end` (both on minute
+    /// boundaries), oldest first.
     public func datums(from store: Store, start: Int64, end: Int64) throws(SondeError) -> [CloudWatchClient.Datum] {
         precondition(start % 60_000 == 0 && end % 60_000 == 0, "whole minutes")
         var seen = Set<Labels>()
@@ -44,6 +61,7 @@ public struct ShipDatums: Sendable {
             for series in try store.select(selector.matchers, start: start - 60_000, end: end - 1, tier: .tier(tier)) {
                 guard seen.insert(series.labels).inserted, !Self.matches(exclude, series.labels) else { continue }
                 let name = series.labels.metricName
+                if cwagent != nil, CWAgentMetrics.replaces(name) { continue }
                 let counter = MetricKind.isCounter(name)
                 let key = Key(metricName: name, dimensions: dimensions(of: series.labels), time: 0)
                 switch resolution {
@@ -97,7 +115,10 @@ public struct ShipDatums: Sendable {
             guard minute >= start, minute < end else { continue }
             if counter {
                 // The increase since the minute before; a drop is a reset, counted from zero.
-                guard let before = previousLast, previousMinute == minute - 60_000, let increase = increase(from: before, to: last) else { continue }
+                // Without the minute before (the first after a start or a gap), the increase
+                // within the minute: its last value over its lowest.
+                let before = previousMinute == minute - 60_000 ? previousLast : column(.min)
+                guard let before, let increase = increase(from: before, to: last) else { continue }
                 result.append((minute, CloudWatchClient.StatisticSet(single: increase)))
             } else {
                 let statistics = CloudWatchClient.StatisticSet(sampleCount: column(.count), sum: column(.sum), minimum: column(.min), maximum: column(.max))

@@ -1,5 +1,7 @@
 import ArgumentParser
 import SondeAWS
+import SondeAgent
+import SondeCollectors
 import SondeCore
 import SondeShip
 import SondeStore
@@ -34,7 +36,8 @@ struct ShipCommand: ParsableCommand {
 
     func run() throws {
         guard dryRun else { throw ValidationError("sonde ship only shows what would go (--dry-run); the running agent ships when ship.cloudwatch.enabled is true") }
-        let cloudwatch = try SondeConfig.load(path: config).ship.cloudwatch
+        let configuration = try SondeConfig.load(path: config)
+        let cloudwatch = configuration.ship.cloudwatch
         let sinceMs: Int64
         do {
             sinceMs = try DurationParser.parse(since)
@@ -44,32 +47,37 @@ struct ShipCommand: ParsableCommand {
         guard sinceMs >= 60_000 else { throw ValidationError("--since must cover at least one whole minute") }
         let end = SystemClock().wallMilliseconds / 60_000 * 60_000
         let start = end - sinceMs / 60_000 * 60_000
-        let appended = cloudwatch.appendDimensions.map { dimension -> CloudWatchClient.Dimension in
-            switch dimension {
-            case .instance(let name): CloudWatchClient.Dimension(name, "(from IMDS)")
-            case .fixed(let name, let value): CloudWatchClient.Dimension(name, value)
-            }
-        }
+        // The instance's dimensions as placeholders: the dry run does not ask IMDS.
+        let placeholder = "(from IMDS)"
+        let identity = InstanceIdentity(
+            instanceID: placeholder, instanceType: placeholder, amiID: placeholder, autoScalingGroup: placeholder, hostname: InstanceIdentity.localHostname(),
+            onEC2: true)
         let store = try Store.open(directory: data.dataDir, readOnly: true)
-        let datums = try ShipDatums(config: cloudwatch, appended: appended).datums(from: store, start: start, end: end)
-        let plan = DryRunReport(namespace: cloudwatch.namespace, interval: cloudwatch.interval, start: start, end: end, datums: datums)
+        let sections = try ShipWiring.planner(configuration, identity: identity).sections(from: store, start: start, end: end)
+        let plan = DryRunReport(sections: sections.map { DryRunReport.Section(namespace: $0.namespace, datums: $0.datums) }, interval: cloudwatch.interval, start: start, end: end)
         (summary ? plan.summaryLines : plan.datumLines).forEach(Terminal.out)
         plan.costLines.forEach(Terminal.out)
     }
 }
 
-/// The dry run's text: datums or metrics, then requests and cost.
+/// The dry run's text: datums or metrics for each namespace, then requests and cost.
 struct DryRunReport {
-    let namespace: String
+    struct Section {
+        let namespace: String
+        let datums: [CloudWatchClient.Datum]
+    }
+
+    let sections: [Section]
     let interval: Duration
     let start: Int64
     let end: Int64
-    let datums: [CloudWatchClient.Datum]
 
-    /// namespace, name and dimensions: what CloudWatch bills as one metric.
+    /// Namespace, name and dimensions: what CloudWatch bills as one metric.
     var metrics: [String: Int] {
         var counts: [String: Int] = [:]
-        for datum in datums { counts[Self.metric(datum), default: 0] += 1 }
+        for section in sections {
+            for datum in section.datums { counts[section.namespace + " " + Self.metric(datum), default: 0] += 1 }
+        }
         return counts
     }
 
@@ -77,33 +85,41 @@ struct DryRunReport {
         datum.metricName + " {" + datum.dimensions.map { "\($0.name)=\($0.value)" }.joined(separator: ", ") + "}"
     }
 
-    var header: String {
-        "namespace \(namespace): \(datums.count) datums for the minutes \(TimestampFormat.rfc3339(milliseconds: start)) to \(TimestampFormat.rfc3339(milliseconds: end)) (end excluded)"
+    func header(_ section: Section) -> String {
+        "namespace \(section.namespace): \(section.datums.count) datums for the minutes \(TimestampFormat.rfc3339(milliseconds: start)) to \(TimestampFormat.rfc3339(milliseconds: end)) (end excluded)"
     }
 
     var datumLines: [String] {
-        [header] + datums.map { datum in
-            var values = datum.statistics.map {
-                "SampleCount=\(ValueFormat.string($0.sampleCount)) Sum=\(ValueFormat.string($0.sum)) Minimum=\(ValueFormat.string($0.minimum)) Maximum=\(ValueFormat.string($0.maximum))"
-            } ?? datum.value.map { "Value=\(ValueFormat.string($0))" } ?? ""
-            if let distinct = datum.values, let counts = datum.counts {
-                values = "Values/Counts=" + zip(distinct, counts).map { "\(ValueFormat.string($0)):\(ValueFormat.string($1))" }.joined(separator: ",")
+        sections.flatMap { section in
+            [header(section)] + section.datums.map { datum in
+                var values = datum.statistics.map {
+                    "SampleCount=\(ValueFormat.string($0.sampleCount)) Sum=\(ValueFormat.string($0.sum)) Minimum=\(ValueFormat.string($0.minimum)) Maximum=\(ValueFormat.string($0.maximum))"
+                } ?? datum.value.map { "Value=\(ValueFormat.string($0))" } ?? ""
+                if let distinct = datum.values, let counts = datum.counts {
+                    values = "Values/Counts=" + zip(distinct, counts).map { "\(ValueFormat.string($0)):\(ValueFormat.string($1))" }.joined(separator: ",")
+                }
+                if let resolution = datum.storageResolution { values += " StorageResolution=\(resolution)" }
+                return "  \(TimestampFormat.rfc3339(milliseconds: datum.timestamp))  \(Self.metric(datum))  \(datum.unit ?? "None")  \(values)"
             }
-            if let resolution = datum.storageResolution { values += " StorageResolution=\(resolution)" }
-            return "  \(TimestampFormat.rfc3339(milliseconds: datum.timestamp))  \(Self.metric(datum))  \(datum.unit ?? "None")  \(values)"
         }
     }
 
     var summaryLines: [String] {
-        [header] + metrics.sorted { $0.key < $1.key }.map { "  \($0.key)  \($0.value) datums" }
+        sections.flatMap { section in
+            var counts: [String: Int] = [:]
+            for datum in section.datums { counts[Self.metric(datum), default: 0] += 1 }
+            return [header(section)] + counts.sorted { $0.key < $1.key }.map { "  \($0.key)  \($0.value) datums" }
+        }
     }
 
     var costLines: [String] {
         let minutes = max(1, Int((end - start) / 60_000))
         let intervalMinutes = max(1, Int(interval.inMilliseconds / 60_000))
         // Each flush sends the interval's datums, at most 1,000 per request.
-        let datumsPerFlush = Double(datums.count) / Double(minutes) * Double(intervalMinutes)
-        let requestsPerFlush = Int((datumsPerFlush / 1000).rounded(.up))
+        // A request has one namespace: each section makes its own.
+        let requestsPerFlush = sections.reduce(0) { sum, section in
+            sum + Int((Double(section.datums.count) / Double(minutes) * Double(intervalMinutes) / 1000).rounded(.up))
+        }
         let requests = requestsPerFlush * CloudWatchPricing.minutesPerMonth / intervalMinutes
         let metricsCost = CloudWatchPricing.metricsCost(metrics.count)
         let requestsCost = CloudWatchPricing.requestsCost(requests)

@@ -36,7 +36,7 @@ struct InstanceIdentityTests {
             let identity = await discover(imds.base)
             #expect(identity == InstanceIdentity(
                 instanceID: "i-0abc123def4567890", instanceType: "m7g.large", availabilityZone: "eu-west-1b", region: "eu-west-1",
-                amiID: "ami-0fedcba9876543210", hostname: "build-host-7", onEC2: true))
+                amiID: "ami-0fedcba9876543210", autoScalingGroup: "web-asg", hostname: "build-host-7", onEC2: true))
             #expect(identity.instance == "i-0abc123def4567890")
             let stats = try await HTTPClient().send(HTTPRequest(url: imds.base + FakeIMDS.statsPath)).text
             #expect(FakeIMDS.counts(stats) == ["tokens": 1, "tokenless": 0, "fetches": 0])
@@ -60,6 +60,7 @@ struct InstanceIdentityTests {
             #expect(identity.onEC2)
             #expect(identity.availabilityZone == "eu-west-1b")
             #expect(identity.region == "eu-west-1")
+            #expect(identity.autoScalingGroup.isEmpty, "no instance tags in the metadata: no group")
         }
     }
 
