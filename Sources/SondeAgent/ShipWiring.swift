@@ -120,6 +120,7 @@ struct ShipRunner: Service {
 
     func record(cursor: ShipCursor, now: Int64) {
         let statistics = shipper.statistics
+        let ledger = shipper.monthLedger(at: now)
         var samples: [(Labels, Double)] = [
             (Labels(name: "sonde_ship_datums_total", ["destination": "cloudwatch"]), Double(statistics.datumsSent)),
             (Labels(name: "sonde_ship_requests_total", ["destination": "cloudwatch"]), Double(statistics.requestsSent)),
@@ -128,6 +129,10 @@ struct ShipRunner: Service {
             (Labels(name: "sonde_ship_minutes_too_old_total", ["destination": "cloudwatch"]), Double(statistics.minutesTooOld)),
             // How far behind shipping is: the end of the last whole minute shipped, to now.
             (Labels(name: "sonde_ship_backlog_seconds", ["destination": "cloudwatch"]), Double(max(0, now - cursor.minute)) / 1000),
+            // What CloudWatch bills: a billing rule can add it to the account's estimated charges.
+            (Labels(name: "sonde_ship_metrics_this_month", ["destination": "cloudwatch"]), Double(ledger.metrics.count)),
+            (Labels(name: "sonde_ship_requests_this_month", ["destination": "cloudwatch"]), Double(ledger.requests)),
+            (Labels(name: "sonde_ship_estimated_monthly_cost_usd", ["destination": "cloudwatch"]), ledger.estimatedMonthlyCost(now: now)),
         ]
         for (code, count) in statistics.errors.sorted(by: { $0.key < $1.key }) {
             samples.append((Labels(name: "sonde_ship_errors_total", ["destination": "cloudwatch", "code": code]), Double(count)))

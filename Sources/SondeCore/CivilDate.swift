@@ -11,6 +11,15 @@ public enum CivilDate {
         }
     }
 
+    /// The UTC calendar month containing `milliseconds` since the epoch: its first instant and the
+    /// first of the next.
+    public static func monthBounds(containing milliseconds: Int64) -> (start: Int64, end: Int64) {
+        let day = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
+        let (year, month, _) = civil(fromDays: day)
+        let start = daysFromCivil(year: year, month: month, day: 1) * 86_400_000
+        return (start, start + daysInMonth(year: year, month: month) * 86_400_000)
+    }
+
     /// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
     @inlinable
     public static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {

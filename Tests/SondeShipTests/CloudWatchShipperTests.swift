@@ -10,6 +10,33 @@ import Testing
 
 /// Shipping rounds against a real moto server, with faults injected in front of it: nothing the
 /// store holds is lost, nothing is sent twice, a refused datum is isolated, a backlog drains.
+/// The month's metrics and requests, and the cost they add up to.
+@Suite struct ShipLedgerTests {
+    @Test func countsDistinctMetricsAndProjectsRequestsToTheMonthsEnd() throws {
+        let december = CivilDate.monthBounds(containing: ShipDatumsTests.base)
+        var ledger = ShipLedger(month: december.start)
+        let datum = { (name: String, instance: String) in
+            CloudWatchClient.Datum(metricName: name, dimensions: [CloudWatchClient.Dimension("instance", instance)], timestamp: 0, value: 1)
+        }
+        let first = ledger.record(namespace: "Sonde", [datum("a", "1"), datum("a", "2")])
+        let again = ledger.record(namespace: "Sonde", [datum("a", "1")])
+        let otherNamespace = ledger.record(namespace: "CWAgent", [datum("a", "1")])
+        #expect(first && !again && otherNamespace, "the same metric again is not new; another namespace is another metric")
+        #expect(ledger.metrics.count == 3 && ledger.requests == 3)
+        // A tenth of December gone with 3 requests: 30 requests by its end, 3 metrics at $0.30.
+        let tenth = december.start + (december.end - december.start) / 10
+        #expect(abs(ledger.estimatedMonthlyCost(now: tenth) - (0.90 + 30 * 0.01 / 1000)) < 1e-12)
+        #expect(ledger.current(at: tenth) == ledger)
+        #expect(ledger.current(at: december.end) == ShipLedger(month: december.end), "January starts over")
+        let directory = TemporaryDirectory("sonde-ledger")
+        defer { directory.remove() }
+        try ledger.save(directory.path + "/month.json")
+        #expect(ShipLedger.load(directory.path + "/month.json") == ledger)
+        try AtomicFile.replace(directory.path + "/bad.json", with: Array("{\"month\": ".utf8))
+        #expect(ShipLedger.load(directory.path + "/bad.json") == nil)
+    }
+}
+
 @Suite(.exclusiveMachineUse, .serialized) struct CloudWatchShipperTests {
     static let base = ShipDatumsTests.base
     static let quiet: Logger = {
@@ -71,6 +98,10 @@ import Testing
             #expect(try await shipper(store, directory, endpoint).ship(now: now) == ShipCursor(minute: Self.base + 180_000))
             #expect(try await shipper(store, directory, endpoint).ship(now: now + 30_000) == ShipCursor(minute: Self.base + 180_000), "nothing new to send")
             #expect(endpoint.delivered.withLock { $0 } == expected, "every datum once, oldest first")
+            // The month's ledger is on file beside the cursor: the metrics CloudWatch took, the requests.
+            let ledger = try #require(ShipLedger.load(directory.path + "/cloudwatch-month.json"))
+            let metrics = Set(expected.map { [$0.metricName] + $0.dimensions.map { "\($0.name)=\($0.value)" } })
+            #expect(ledger.metrics.count == metrics.count && ledger.requests == 3, "one request a minute: \(ledger)")
 
             // What CloudWatch holds equals the store.
             let metric = CloudWatchClient.Metric(namespace: "Sonde", name: "gunicorn_requests_total", dimensions: [

@@ -86,6 +86,14 @@ struct ShipAgentTests {
             #expect(metrics.allSatisfy { ["cpu_usage_active", "mem_used_percent", "disk_used_percent", "diskio_io_time", "net_bytes_sent", "procstat_lookup_pid_count"].contains($0.split(separator: " ")[0]) }, "\(listing)")
             let backlog = shell("curl -s 'http://\(address)/api/v1/query?query=sonde_ship_backlog_seconds'").output
             #expect(backlog.contains(#""destination":"cloudwatch""#), "\(backlog)")
+            let status = shell("curl -s 'http://\(address)/api/v1/status/sonde'").output
+            #expect(status.firstMatch(of: /"shipperBacklogSeconds":[0-9.]+/) != nil, "\(status)")
+            // The bill so far: every metric of both namespaces, priced; a billing rule can add it up.
+            let cost = shell("curl -s 'http://\(address)/api/v1/query?query=sonde_ship_estimated_monthly_cost_usd'").output
+            let dollars = Double(cost.firstMatch(of: /"value":\[[0-9.]+,"([0-9.e+-]+)"\]/)?.1 ?? "") ?? 0
+            let metricsThisMonth = shell("curl -s 'http://\(address)/api/v1/query?query=sonde_ship_metrics_this_month'").output
+            let billed = Double(metricsThisMonth.firstMatch(of: /"value":\[[0-9.]+,"([0-9.]+)"\]/)?.1 ?? "") ?? 0
+            #expect(billed >= Double(metrics.count + 1) && dollars >= billed * 0.30, "\(metricsThisMonth) \(cost)")
         }
     }
 

@@ -35,7 +35,15 @@ public struct AgentStatusReport: Sendable {
         return AgentStatusReport(
             version: SondeBuild.version, now: now, startedAt: sources.startedAt, ready: sources.board.isReady, collectors: sources.board.collectors,
             store: stats, storeError: storeError, firing: alerts.filter { $0.state == .firing }, pending: alerts.filter { $0.state == .pending },
-            ruleGroups: groups.count, outboxEntries: outbox, shipperBacklogSeconds: nil)
+            ruleGroups: groups.count, outboxEntries: outbox, shipperBacklogSeconds: latestShipperBacklog(sources.store, now: now))
+    }
+
+    /// The shipper's last `sonde_ship_backlog_seconds` of the last five minutes, which its loop
+    /// stores after each round; nil when shipping is off.
+    static func latestShipperBacklog(_ store: Store, now: Int64) -> Double? {
+        let matchers = [LabelMatcher.equal(Labels.metricNameLabel, "sonde_ship_backlog_seconds")]
+        let series = try? store.select(matchers, start: now - 300_000, end: now)
+        return series?.compactMap { data in data.timestamps.last.map { ($0, data.values.last ?? .nan) } }.max { $0.0 < $1.0 }?.1
     }
 
     /// The JSON of `/api/v1/status/sonde`'s `data`.

@@ -20,11 +20,7 @@ public enum BillingProjection {
 
     /// The UTC calendar month containing `milliseconds`: its first instant and the first of the next.
     public static func monthBounds(containing milliseconds: Int64) -> (start: Int64, end: Int64) {
-        let day = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
-        let (year, month, _) = CivilDate.civil(fromDays: day)
-        let start = CivilDate.daysFromCivil(year: year, month: month, day: 1) * 86_400_000
-        let end = start + CivilDate.daysInMonth(year: year, month: month) * 86_400_000
-        return (start, end)
+        CivilDate.monthBounds(containing: milliseconds)
     }
 
     /// The points of the month containing `now`, up to `now`, in time order.

@@ -42,6 +42,9 @@ public final class CloudWatchShipper: Sendable {
     /// How often rounds run: the minutes of the last `interval` are due, not backlog.
     let interval: Int64
     private let state = Mutex(Statistics())
+    /// This month's metrics and requests, for the cost estimate; loaded at the first round.
+    private let ledger = Mutex<ShipLedger?>(nil)
+    let ledgerPath: String
 
     public init(
         planner: ShipDatums, store: Store, cursorPath: String, settle: Duration = .seconds(15), interval: Duration = .seconds(60), maxRequestsPerRound: Int = 20,
@@ -50,6 +53,7 @@ public final class CloudWatchShipper: Sendable {
         self.planner = planner
         self.store = store
         self.cursorPath = cursorPath
+        ledgerPath = String(cursorPath[..<(cursorPath.lastIndex(of: "/") ?? cursorPath.startIndex)]) + (cursorPath.contains("/") ? "/" : "") + "cloudwatch-month.json"
         self.settle = settle.inMilliseconds
         self.maxRequestsPerRound = maxRequestsPerRound
         self.interval = interval.inMilliseconds
@@ -59,10 +63,32 @@ public final class CloudWatchShipper: Sendable {
 
     public var statistics: Statistics { state.withLock { $0 } }
 
+    /// This month's ledger as of the last round (an empty one before the first).
+    public func monthLedger(at now: Int64) -> ShipLedger {
+        ledger.withLock { $0?.current(at: now) } ?? ShipLedger(month: CivilDate.monthBounds(containing: now).start)
+    }
+
     /// Ships what is due at `now`; returns the cursor it leaves. Without a cursor on file, shipping
     /// starts at the current minute (history before `enabled` is not billed by surprise).
     @discardableResult
     public func ship(now: Int64) async -> ShipCursor {
+        let before = ledger.withLock { saved in
+            let current = (saved ?? ShipLedger.load(ledgerPath) ?? ShipLedger(month: CivilDate.monthBounds(containing: now).start)).current(at: now)
+            saved = current
+            return current
+        }
+        let cursor = await round(now: now)
+        if let after = ledger.withLock({ $0 }), after != before {
+            do {
+                try after.save(ledgerPath)
+            } catch {
+                logger.warning("cannot save this month's shipping ledger; the cost estimate may restart low", metadata: ["error": "\(error)"])
+            }
+        }
+        return cursor
+    }
+
+    func round(now: Int64) async -> ShipCursor {
         let shippable = (now - settle) / 60_000 * 60_000
         var cursor: ShipCursor
         do {
@@ -131,6 +157,7 @@ public final class CloudWatchShipper: Sendable {
     func sendIsolatingRejects(_ batch: [CloudWatchClient.Datum], to namespace: String) async -> Bool {
         do {
             let bytes = try await send(namespace, batch)
+            ledger.withLock { _ = $0?.record(namespace: namespace, batch) }
             state.withLock {
                 $0.requestsSent += 1
                 $0.datumsSent += batch.count
