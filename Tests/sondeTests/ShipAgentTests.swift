@@ -1,4 +1,5 @@
 import Foundation
+import SondeCore
 import SondeTestSupport
 import Testing
 
@@ -97,6 +98,88 @@ struct ShipAgentTests {
         }
     }
 
+    @Test("kill -9 mid-run, then a restart: every minute CloudWatch holds equals the store's, at most one request resent")
+    func killedAndRestarted() async throws {
+        try await MotoServer.with { server in
+            let scratch = TemporaryDirectory("sonde-ship-kill")
+            defer { scratch.remove() }
+            let data = scratch.path + "/data"
+            let config = scratch.path + "/sonde.yaml"
+            writeFile(config, """
+                storage: {flush_interval: 500ms}
+                api: {listen: '127.0.0.1:0'}
+                collectors: {host: {interval: 1s}, process: {enabled: false}, statsd: {enabled: false}, systemd: {enabled: false}}
+                ship:
+                  cloudwatch:
+                    enabled: true
+                    region: us-east-1
+                    endpoint: '\(server.endpoint)'
+                    namespace: SondeKill
+                    interval: 10s
+                    include: ['sonde_collector_duration_seconds{collector="host"}']
+                    dimensions: [collector]
+                """)
+            let environment = ["AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true"]
+            let cursorPath = data + "/ship/cloudwatch-cursor.json"
+            func cursorMinute() -> Int64? { Int64(readFile(cursorPath).firstMatch(of: /"minute":([0-9]+)/)?.1 ?? "") }
+
+            let first = Sonde.start(["run", "--config", config, "--data-dir", data], environment: environment)
+            #expect(await waitUntil(seconds: 30) { cursorMinute() != nil }, "\(readFile(first.errPath))")
+            let start = try #require(cursorMinute())
+            // Killed as soon as a minute has gone: mid-run, with no chance to save anything.
+            #expect(await waitUntil(seconds: 110) { (cursorMinute() ?? 0) > start }, "\(readFile(first.errPath))")
+            kill(first.pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(first.pid, &status, 0)
+            let atKill = try #require(cursorMinute())
+
+            let second = Sonde.start(["run", "--config", config, "--data-dir", data], environment: environment)
+            defer { second.stop() }
+            // The minute of the kill and the restart ships too.
+            #expect(await waitUntil(seconds: 110) { (cursorMinute() ?? 0) >= atKill + 60_000 }, "\(readFile(second.errPath))")
+            let end = try #require(cursorMinute())
+
+            // The store's minutes, through the dry run, against CloudWatch's.
+            let dry = Sonde.run(["ship", "--dry-run", "--since", "10m", "--config", config, "--data-dir", data])
+            var stored: [Int64: (count: Double, sum: Double)] = [:]
+            for line in dry.stdout.split(separator: "\n") where line.contains("sonde_collector_duration_seconds") {
+                guard let stamp = line.firstMatch(of: /^  (\S+)/)?.1, let count = Double(line.firstMatch(of: /SampleCount=([0-9.]+)/)?.1 ?? ""),
+                    let sum = Double(line.firstMatch(of: /Sum=([0-9.e+-]+)/)?.1 ?? "")
+                else { continue }
+                guard let minute = RFC3339.milliseconds(String(stamp)) else { continue }
+                stored[minute] = (count, sum)
+            }
+            let read = shell("""
+                python3 -c 'import boto3, datetime; c = boto3.client("cloudwatch", endpoint_url="\(server.endpoint)", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"); \
+                t = datetime.datetime.fromtimestamp(\(start / 1000), datetime.timezone.utc); \
+                r = c.get_metric_statistics(Namespace="SondeKill", MetricName="sonde_collector_duration_seconds", Dimensions=[{"Name": "collector", "Value": "host"}], StartTime=t, EndTime=t + datetime.timedelta(seconds=\((end - start) / 1000)), Period=60, Statistics=["SampleCount", "Sum"]); \
+                [print(int(p["Timestamp"].timestamp() * 1000), p["SampleCount"], repr(p["Sum"])) for p in r["Datapoints"]]'
+                """)
+            #expect(read.status == 0, "\(read.output)")
+            var shipped: [Int64: (count: Double, sum: Double)] = [:]
+            for line in read.output.split(separator: "\n") {
+                let fields = line.split(separator: " ")
+                if fields.count == 3, let minute = Int64(fields[0]), let count = Double(fields[1]), let sum = Double(fields[2]) { shipped[minute] = (count, sum) }
+            }
+            let minutes = Array(stride(from: start, to: end, by: 60_000))
+            #expect(minutes.count >= 2)
+            var resent = 0
+            for minute in minutes {
+                guard let local = stored[minute] else {
+                    #expect(shipped[minute] == nil, "minute \(minute): CloudWatch has what the store has not")
+                    continue
+                }
+                let remote = try #require(shipped[minute], "minute \(minute) never reached CloudWatch: \(read.output)")
+                if remote.count == 2 * local.count, abs(remote.sum - 2 * local.sum) <= 1e-9 * abs(local.sum) {
+                    resent += 1  // the kill fell between the 2xx and the cursor's write
+                    continue
+                }
+                #expect(remote.count == local.count && abs(remote.sum - local.sum) <= 1e-9 * abs(local.sum), "minute \(minute): CloudWatch \(remote), store \(local)")
+            }
+            #expect(resent <= 1, "only the one request in flight at the kill may go twice")
+        }
+    }
+
     static func rfc3339(_ milliseconds: Int64) -> String {
         let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
         let formatter = ISO8601DateFormatter()
@@ -104,3 +187,4 @@ struct ShipAgentTests {
         return formatter.string(from: date)
     }
 }
+
