@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // What more than one benchmark needs: a loopback HTTP receiver.
+        .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport"),
         .executableTarget(
             name: "StoreBenchmarks",
             dependencies: [
@@ -53,6 +55,7 @@ let package = Package(
                 .product(name: "SondeNet", package: "sonde"),
                 .product(name: "SondeCore", package: "sonde"),
                 .product(name: "Logging", package: "swift-log"),
+                "BenchmarkSupport",
             ],
             path: "Benchmarks/NotifyBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
@@ -70,6 +73,21 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Benchmarks/APIBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "ShipBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SondeShip", package: "sonde"),
+                .product(name: "SondeAWS", package: "sonde"),
+                .product(name: "SondeNet", package: "sonde"),
+                .product(name: "SondeStore", package: "sonde"),
+                .product(name: "SondeCore", package: "sonde"),
+                .product(name: "Logging", package: "swift-log"),
+                "BenchmarkSupport",
+            ],
+            path: "Benchmarks/ShipBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ],

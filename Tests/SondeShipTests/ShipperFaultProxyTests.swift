@@ -8,13 +8,14 @@ import SondeTestSupport
 import Testing
 
 /// The shipper with the real CloudWatch client, over HTTP through a fault-injecting proxy in front
-/// of moto: connection refused, 503, Throttling, a connection dropped mid-request, slow answers.
-/// Every minute reaches CloudWatch once, and what it holds equals the store.
+/// of moto: a ten-minute outage (connection refused, then 503), Throttling, a connection dropped
+/// mid-request, slow answers, a new shipper each round (a restart). Every minute reaches CloudWatch
+/// once, and what it holds equals the store: no sample lost, none counted twice.
 @Suite(.exclusiveMachineUse) struct ShipperFaultProxyTests {
     static let base = ShipDatumsTests.base
-    static let minutes = 8
+    static let minutes = 16
 
-    /// Eight minutes of 10 s samples: a gauge and a counter.
+    /// Sixteen minutes of 10 s samples: a gauge and a counter.
     func store(_ directory: TemporaryDirectory) throws -> Store {
         let store = try Store.open(directory: directory.path + "/data")
         for step in 0..<(Self.minutes * 6) {
@@ -53,28 +54,30 @@ import Testing
                     #expect(try await http.send(HTTPRequest(method: "POST", url: proxy.base + "/_fault", body: Array(text.utf8))).status == 200)
                 }
                 var errors: [String: Int] = [:]
-                // Round 0: nothing listens.
+                // Rounds 0 to 4: nothing listens; 5 to 9: 503. Ten minutes of outage.
                 try await LoopbackServer.withClosedPort { port in
-                    let refused = shipper("http://127.0.0.1:\(port)")
-                    #expect(await refused.ship(now: now(0)) == ShipCursor(minute: Self.base), "refused: the cursor stays")
-                    errors.merge(refused.statistics.errors, uniquingKeysWith: +)
+                    for round in 0..<5 {
+                        let refused = shipper("http://127.0.0.1:\(port)")
+                        #expect(await refused.ship(now: now(round)) == ShipCursor(minute: Self.base), "refused: the cursor stays")
+                        errors.merge(refused.statistics.errors, uniquingKeysWith: +)
+                    }
                 }
-                for (round, fault) in ["503", "throttle", "drop"].enumerated() {
+                for (round, fault) in (Array(repeating: "503", count: 5) + ["throttle", "throttle", "drop"]).enumerated() {
                     try await mode(fault)
                     let failing = shipper(proxy.base)
-                    #expect(await failing.ship(now: now(round + 1)) == ShipCursor(minute: Self.base), "\(fault): the cursor stays")
+                    #expect(await failing.ship(now: now(round + 5)) == ShipCursor(minute: Self.base), "\(fault): the cursor stays")
                     errors.merge(failing.statistics.errors, uniquingKeysWith: +)
                 }
-                #expect(errors["ServiceUnavailable"] == 1 && errors["Throttling"] == 1, "\(errors)")
-                #expect(errors.values.reduce(0, +) == 4, "one failed request a round, after its retries: \(errors)")
+                #expect(errors["ServiceUnavailable"] == 5 && errors["Throttling"] == 2, "\(errors)")
+                #expect(errors.values.reduce(0, +) == 13, "one failed request a round, after its retries: \(errors)")
 
-                // Slow answers (within the timeout): the backlog of five minutes goes, oldest first.
-                try await mode("slow:700")
+                // Slow answers (within the timeout): the backlog of fourteen minutes goes, oldest first.
+                try await mode("slow:300")
                 let slow = shipper(proxy.base)
-                #expect(await slow.ship(now: now(4)) == ShipCursor(minute: Self.base + 5 * 60_000))
-                #expect(slow.statistics.requestsSent == 5 && slow.statistics.errors.isEmpty)
+                #expect(await slow.ship(now: now(13)) == ShipCursor(minute: Self.base + 14 * 60_000))
+                #expect(slow.statistics.requestsSent == 14 && slow.statistics.errors.isEmpty)
                 try await mode("pass")
-                for k in 5..<Self.minutes {
+                for k in 14..<Self.minutes {
                     #expect(await shipper(proxy.base).ship(now: now(k)) == ShipCursor(minute: Self.base + Int64(k + 1) * 60_000))
                 }
                 let stats = try await http.send(HTTPRequest(url: proxy.base + "/_fault/stats")).text
@@ -94,7 +97,7 @@ import Testing
                 #expect(gauge.count == Self.minutes)
                 #expect(points("c0") == gauge.map(\.sampleCount) && points("c1") == gauge.map(\.sum))
                 #expect(points("c2") == gauge.map(\.minimum) && points("c3") == gauge.map(\.maximum))
-                // The counter's increases add up to its last value: 47 steps of 3.
+                // The counter's increases add up to its last value: 95 steps of 3.
                 #expect(points("r").reduce(0, +) == Double((Self.minutes * 6 - 1) * 3), "\(points("r"))")
             }
         }

@@ -5,6 +5,7 @@
 //   the outbox delivering to a local webhook receiver, end to end;
 //   the service's memory growth with 10,000 alerts firing.
 import Benchmark
+import BenchmarkSupport
 import Foundation
 import Glibc
 import Logging

@@ -175,7 +175,7 @@ public struct ShipDatums: Sendable {
         static func < (lhs: Key, rhs: Key) -> Bool {
             if lhs.time != rhs.time { return lhs.time < rhs.time }
             if lhs.metricName != rhs.metricName { return lhs.metricName < rhs.metricName }
-            return lhs.dimensions.map { $0.name + "=" + $0.value }.lexicographicallyPrecedes(rhs.dimensions.map { $0.name + "=" + $0.value })
+            return lhs.dimensions.lexicographicallyPrecedes(rhs.dimensions) { ($0.name, $0.value) < ($1.name, $1.value) }
         }
     }
 

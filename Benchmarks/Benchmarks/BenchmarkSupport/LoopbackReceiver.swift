@@ -2,15 +2,19 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// A minimal HTTP/1.1 receiver on 127.0.0.1 for the delivery benchmark: it answers every request
-/// with 200 and counts them, keeping connections open. Written with plain sockets so the figure is
+/// A minimal HTTP/1.1 receiver on 127.0.0.1 for the delivery benchmarks: it answers every request
+/// with 200 and `body` and counts them and their bytes, keeping connections open. Written with plain sockets so the figure is
 /// sonde's side of the exchange, not a slow test server's.
-final class LoopbackReceiver: Sendable {
-    let port: Int
-    let received = Atomic<Int>(0)
+public final class LoopbackReceiver: Sendable {
+    public let port: Int
+    public let received = Atomic<Int>(0)
+    /// Request bodies received, in bytes.
+    public let bodyBytes = Atomic<Int>(0)
+    let response: [UInt8]
     private let listener: Int32
 
-    init() {
+    public init(body: String = "ok") {
+        response = Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.listener = listener
         var yes: Int32 = 1
@@ -38,7 +42,6 @@ final class LoopbackReceiver: Sendable {
         defer { close(connection) }
         var pending: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
-        let response = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8)
         let separator = Array("\r\n\r\n".utf8)
         while true {
             let count = read(connection, &buffer, buffer.count)
@@ -52,6 +55,7 @@ final class LoopbackReceiver: Sendable {
                 guard pending.count >= end + bodyLength else { break }
                 pending.removeFirst(end + bodyLength)
                 received.add(1, ordering: .relaxed)
+                bodyBytes.add(bodyLength, ordering: .relaxed)
                 _ = response.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
             }
         }
