@@ -214,6 +214,7 @@ import Testing
             let late = try shipper(store, directory, endpoint)
             let cursor = await late.ship(now: Self.base + 200_000)
             #expect(late.statistics.minutesTooOld >= 24 * 60, "\(late.statistics.minutesTooOld)")
+            #expect(late.statistics.emptyMinutesJumped >= 14 * 24 * 60 - 10, "two weeks of nothing passed over an hour at a time: \(late.statistics)")
             #expect(cursor == ShipCursor(minute: Self.base + 180_000))
             #expect(endpoint.delivered.withLock { $0 }.count == 6, "the minutes CloudWatch still takes, with their data, went")
         }

@@ -22,6 +22,8 @@ public final class CloudWatchShipper: Sendable {
         public var bytesSent = 0
         public var datumsRejected = 0
         public var minutesTooOld = 0
+        /// Minutes with nothing to ship passed over in windows of an hour, without reading each.
+        public var emptyMinutesJumped = 0
         public var errors: [String: Int] = [:]
     }
 
@@ -113,6 +115,18 @@ public final class CloudWatchShipper: Sendable {
         while cursor.minute < shippable, requests < maxRequestsPerRound || cursor.minute >= due {
             let sections: [(namespace: String, datums: [CloudWatchClient.Datum])]
             do {
+                // Behind by more than a few minutes: jump over the empty ones, an hour at a time.
+                if cursor.datumsSent == 0, shippable - cursor.minute > 5 * 60_000 {
+                    let window = min(shippable, cursor.minute + 3_600_000)
+                    let first = try planner.firstMinuteWithData(in: store, start: cursor.minute, end: window)
+                    if first != cursor.minute {
+                        let next = first ?? window
+                        state.withLock { $0.emptyMinutesJumped += Int((next - cursor.minute) / 60_000) }
+                        cursor = ShipCursor(minute: next)
+                        saveOrLog(cursor)
+                        continue
+                    }
+                }
                 sections = try planner.sections(from: store, start: cursor.minute, end: cursor.minute + 60_000)
             } catch {
                 logger.error("ship cannot read the store; retrying next round", metadata: ["error": "\(error)"])

@@ -49,6 +49,21 @@ public struct ShipDatums: Sendable {
         return sections
     }
 
+    /// The first minute in `start..<end` with anything to ship, nil when none: after a long gap
+    /// the shipper jumps over the empty minutes instead of reading them one by one.
+    public func firstMinuteWithData(in store: Store, start: Int64, end: Int64) throws(SondeError) -> Int64? {
+        var selectors = include.map(\.matchers)
+        if cwagent != nil { selectors.append([try LabelMatcher(name: Labels.metricNameLabel, op: .regexMatch, value: "node_.*|sonde_process_.*")]) }
+        var first: Int64?
+        for matchers in selectors {
+            for series in try store.select(matchers, start: start, end: end - 1, tier: .tier(.minute)) {
+                guard let timestamp = series.timestamps.first(where: { $0 >= start }) else { continue }
+                first = min(first ?? .max, timestamp / 60_000 * 60_000)
+            }
+        }
+        return first
+    }
+
     /// The datums under sonde's names of the minutes starting in `start..<end` (both on minute
     /// boundaries), oldest first.
     public func datums(from store: Store, start: Int64, end: Int64) throws(SondeError) -> [CloudWatchClient.Datum] {
