@@ -22,7 +22,9 @@ struct StoreCrashTests {
         return ".build/debug/sonde-store-stress"
     }
 
-    @Test("SIGKILL at random moments: every durable step is there exactly, and verify passes", .timeLimit(.minutes(5)))
+    // The limit only catches a writer that hangs; it counts the wait for the machine lock too,
+    // behind the other tests that drive real processes.
+    @Test("SIGKILL at random moments: every durable step is there exactly, and verify passes", .timeLimit(.minutes(15)))
     func killNineRepeatedly() throws {
         let directory = TemporaryDirectory()
         let seriesCount = 50
