@@ -43,22 +43,32 @@ for job in ["a", "b"]:
     for le in ["0.1", "0.5", "1", "+Inf"]:
         series.append((f'lat_bucket{{job="{job}",le="{le}"}}', vals("counter")))
 ranges = ["1m", "2m", "3m", "5m", "7m", "10m"]
+MATH = ["abs", "ceil", "floor", "sqrt", "exp", "ln", "log2", "log10", "sgn", "acos", "acosh", "asin", "asinh", "atan", "atanh",
+        "cos", "cosh", "sin", "sinh", "tan", "tanh", "deg", "rad"]
+DATES = ["day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year"]
 def sel(kind):
     if kind == "c": return random.choice(['req_total', 'req_total{code="500"}', 'req_total{job=~"a|b",code!="200"}'])
     return random.choice(['temp', 'temp{job="a"}', 'temp{instance!="2"}'])
 def rexpr():
     r = random.choice(ranges)
-    k = random.randint(0, 22)
     off = random.choice(["", "", "", " offset 1m", " offset 3m"])
     c, g = sel("c") + f"[{r}]" + off, sel("g") + f"[{r}]" + off
-    return [
+    forms = [
         f"rate({c})", f"increase({c})", f"irate({c})", f"delta({g})", f"idelta({g})", f"deriv({g})",
         f"predict_linear({g}, 600)", f"avg_over_time({g})", f"min_over_time({g})", f"max_over_time({g})",
         f"sum_over_time({g})", f"count_over_time({g})", f"last_over_time({g})", f"stddev_over_time({g})",
         f"quantile_over_time(0.9, {g})", f"changes({g})", f"resets({c})", f"absent_over_time(nothing[{r}])",
         f"sum by (job) (rate({c}))", f"topk(2, {sel('g')})", f"quantile(0.3, {sel('g')})",
         f"histogram_quantile(0.9, sum by (le, job) (rate(lat_bucket[{r}])))", f"stddev without (instance) ({sel('g')})",
-    ][k]
+        # The rest of Prometheus 2.42's functions and aggregations.
+        f"{random.choice(MATH)}({sel('g')})", f"{random.choice(MATH)}(rate({c}))", f"clamp({sel('g')}, {random.choice(['0', '10', '-5'])}, {random.choice(['50', '5', '-10'])})",
+        f"{random.choice(DATES)}({random.choice([sel('g'), 'vector(time())', sel('c') + ' * 86400'])})", f"{random.choice(DATES)}()",
+        f"present_over_time({g})", f"stdvar_over_time({g})", f"holt_winters({g}, {random.choice(['0.1', '0.5', '0.9'])}, {random.choice(['0.1', '0.5', '0.9'])})",
+        f"group by (job) ({sel('g')})", f"stdvar by (job) ({sel('g')})", f"count_values by (job) (\"v\", round({sel('g')} / 10))",
+        f"count_values(\"v\", {sel('g')})", f"label_join({sel('g')}, \"joined\", \"-\", \"job\", \"instance\")",
+        f"sort({sel('g')})", f"sort_desc(rate({c}))", f"sgn({sel('g')} - 50)", f"pi() * {sel('g')}", f"histogram_count({sel('g')})",
+    ]
+    return forms[random.randrange(len(forms))]
 def expr(depth=0):
     r = random.random()
     if depth > 1 or r < 0.5: return rexpr()

@@ -142,11 +142,23 @@ func canonical(_ text: String) throws -> String {
             "absent(x)", "absent_over_time(x[5m])", "abs(x)", "ceil(x)", "floor(x)", "round(x)", "round(x, 0.5)",
             "clamp_min(x, 0)", "clamp_max(x, 1)", "histogram_quantile(0.99, rate(b[5m]))", "time()",
             "timestamp(x)", "vector(1)", "scalar(x)", #"label_replace(x, "dst", "$1", "src", "(.*)")"#,
+            "sqrt(x)", "exp(x)", "ln(x)", "log2(x)", "log10(x)", "sgn(x)", "acos(x)", "tanh(x)", "deg(x)", "rad(x)", "pi()",
+            "clamp(x, 0, 1)", "sort(x)", "sort_desc(x)", #"label_join(x, "dst", ",", "a", "b", "c")"#, #"label_join(x, "dst", ",")"#,
+            "hour()", "hour(x)", "days_in_month(x)", "present_over_time(x[5m])", "stdvar_over_time(x[5m])",
+            "holt_winters(x[5m], 0.5, 0.5)", "histogram_count(x)", "histogram_sum(x)", "histogram_fraction(0, 1, x)",
         ]
         for call in calls {
             #expect(try canonical(call) == call)
         }
-        #expect(Set(PromQLFunction.all.map(\.name)).count == 31)
+        // Exactly Prometheus 2.42's functions (promql/parser/functions.go).
+        let prometheus = """
+            abs absent absent_over_time acos acosh asin asinh atan atanh avg_over_time ceil changes clamp clamp_max clamp_min cos cosh
+            count_over_time days_in_month day_of_month day_of_week day_of_year deg delta deriv exp floor histogram_count histogram_fraction
+            histogram_quantile histogram_sum holt_winters hour idelta increase irate label_replace label_join last_over_time ln log10 log2
+            max_over_time min_over_time minute month pi predict_linear present_over_time quantile_over_time rad rate resets round scalar sgn
+            sin sinh sort sort_desc sqrt stddev_over_time stdvar_over_time sum_over_time tan tanh time timestamp vector year
+            """
+        #expect(Set(PromQLFunction.all.map(\.name)) == Set(prometheus.split(whereSeparator: \.isWhitespace).map(String.init)))
     }
 
     @Test func resultTypes() throws {
@@ -185,12 +197,19 @@ func canonical(_ text: String) throws -> String {
         #expect(parseError("clamp_min(x)") == #"1:1: expected 2 argument(s) in call to "clamp_min", got 1"#)
         #expect(parseError("round()") == #"1:1: expected at least 1 argument(s) in call to "round", got 0"#)
         #expect(parseError("round(x, 1, 2)") == #"1:1: expected at most 2 argument(s) in call to "round", got 3"#)
+        // Messages as promtool 2.42 gives them.
+        #expect(parseError("label_join(x)") == #"1:1: expected at least 3 argument(s) in call to "label_join", got 1"#)
+        #expect(parseError("hour(x, x)") == #"1:1: expected at most 1 argument(s) in call to "hour", got 2"#)
+        #expect(parseError(#"label_join(x, "b", "-", 1)"#) == #"1:25: expected type string in call to function "label_join", got scalar"#)
+        #expect(parseError("count_values(1, x)") == "1:14: expected type string in aggregation parameter, got scalar")
+        #expect(parseError(#"topk("a", x)"#) == "1:6: expected type scalar in aggregation parameter, got string")
+        #expect(parseError("count_values(x)") == "1:1: wrong number of arguments for aggregate expression provided, expected 2, got 1")
     }
 
     @Test func unknownFunction() {
         #expect(parseError("foo(x)") == #"1:1: unknown function with name "foo""#)
         #expect(parseError("Rate(x[5m])") == #"1:1: unknown function with name "Rate""#)
-        #expect(parseError("count_values(\"v\", x)") != nil)
+        #expect(parseError("mad_over_time(x[5m])") == #"1:1: unknown function with name "mad_over_time""#, "not in 2.42")
     }
 }
 
@@ -198,6 +217,7 @@ func canonical(_ text: String) throws -> String {
     @Test func everyAggregationForm() throws {
         let forms = [
             "sum(x)", "avg(x)", "min(x)", "max(x)", "count(x)", "stddev(x)", "topk(5, x)", "bottomk(3, x)",
+            "group(x)", "stdvar(x)", #"count_values("v", x)"#, #"count_values by (a) ("v", x)"#,
             "quantile(0.9, x)", "sum by (job) (x)", "sum without (instance, cpu) (x)", "sum by () (x)",
             "topk by (job) (5, x)", "quantile without (a) (0.5, rate(x[5m]))",
         ]

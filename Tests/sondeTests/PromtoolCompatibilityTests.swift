@@ -55,6 +55,20 @@ struct PromtoolCompatibilityTests {
         }
     }
 
+    /// `scripts/promql-differential.py` with fixed seeds: random expressions over the whole
+    /// function table and the aggregations, which sonde evaluates and promtool then checks.
+    @Test("random expressions agree with promtool 2.42", arguments: [1, 2, 3])
+    func differential(seed: Int) throws {
+        try #require(Self.promtoolInstalled, "promtool is needed (apt-get install prometheus)")
+        let output = "/tmp/sonde-differential-\(seed)-\(getpid()).out"
+        defer { unlink(output) }
+        let status = TestFiles.run([
+            "sh", "-c", "SONDE=\"$0\" python3 \"$1\" \"$2\" 400 > \"$3\" 2>&1", Sonde.binary, Self.repository + "/scripts/promql-differential.py", "\(seed)", output,
+        ])
+        let text = String(decoding: TestFiles.read(output), as: UTF8.self)
+        #expect(status == 0 && text.contains("real differences: 0"), "\(text)")
+    }
+
     @Test("the default rules in alerts/ pass their unit tests, with sonde and with promtool")
     func defaultRules() throws {
         let tests = Self.files(in: Self.repository + "/alerts/tests", suffix: ".yaml")

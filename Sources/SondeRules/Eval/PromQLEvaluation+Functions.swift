@@ -73,16 +73,21 @@ extension PromQLEvaluation {
         case "last_over_time":
             // The one range function that keeps the metric name.
             return try overRange(arguments[0], at: time, keepName: true) { window, _ in window.values.last }
-        case "stddev_over_time":
-            return try overRange(arguments[0], at: time) { window, _ in
-                var count = 0.0, mean = 0.0, meanCompensation = 0.0, aux = 0.0, auxCompensation = 0.0
-                for value in window.values {
-                    count += 1
-                    let delta = value - (mean + meanCompensation)
-                    (mean, meanCompensation) = Self.kahanSumIncrement(delta / count, mean, meanCompensation)
-                    (aux, auxCompensation) = Self.kahanSumIncrement(delta * (value - (mean + meanCompensation)), aux, auxCompensation)
+        case "stddev_over_time": return try overRange(arguments[0], at: time) { window, _ in Self.variance(window.values).squareRoot() }
+        case "stdvar_over_time": return try overRange(arguments[0], at: time) { window, _ in Self.variance(window.values) }
+        case "present_over_time": return try overRange(arguments[0], at: time) { _, _ in 1 }
+        case "holt_winters":
+            let smoothing = try scalar(arguments[1], at: time)
+            let trend = try scalar(arguments[2], at: time)
+            return try overRange(arguments[0], at: time) { (window, _) throws(SondeError) -> Double? in
+                // Checked per series, as Prometheus does: without a series there is no error.
+                if smoothing <= 0 || smoothing >= 1 {
+                    throw SondeError(.invalidArgument, "invalid smoothing factor. Expected: 0 < sf < 1, got: \(GoFormat.format(smoothing, verb: "f", precision: nil))")
                 }
-                return ((aux + auxCompensation) / count).squareRoot()
+                if trend <= 0 || trend >= 1 {
+                    throw SondeError(.invalidArgument, "invalid trend factor. Expected: 0 < tf < 1, got: \(GoFormat.format(trend, verb: "f", precision: nil))")
+                }
+                return Self.holtWinters(Array(window.values), smoothing: smoothing, trend: trend)
             }
         case "quantile_over_time":
             let quantile = try scalar(arguments[0], at: time)
@@ -92,9 +97,39 @@ extension PromQLEvaluation {
             return .vector([PromQLSample(labels: Self.absentLabels(arguments[0]), value: 1, timestamp: time)])
 
         // Element-wise over an instant vector.
-        case "abs": return try elementwise(arguments[0], at: time) { Swift.abs($0) }
-        case "ceil": return try elementwise(arguments[0], at: time) { $0.rounded(.up) }
-        case "floor": return try elementwise(arguments[0], at: time) { $0.rounded(.down) }
+        case let name where PromQLFunction.mathFunctions[name] != nil:
+            return try elementwise(arguments[0], at: time, PromQLFunction.mathFunctions[name]!)
+        case "pi": return .scalar(Double.pi)
+        case "clamp":
+            let minimum = try scalar(arguments[1], at: time)
+            let maximum = try scalar(arguments[2], at: time)
+            guard !(maximum < minimum) else { return .vector([]) }
+            return try elementwise(arguments[0], at: time) { Self.goMax(minimum, Self.goMin(maximum, $0)) }
+        case let name where PromQLFunction.dateFunctions.contains(name):
+            guard let argument = arguments.first else {
+                return .vector([PromQLSample(labels: Labels([]), value: Self.dateField(name, seconds: time / 1000), timestamp: time)])
+            }
+            // Go's int64(v): toward zero; what cannot convert becomes the smallest int64, as on amd64.
+            return try elementwise(argument, at: time) { value in
+                Self.dateField(name, seconds: value.isFinite && Swift.abs(value) < 9.2e18 ? Int64(value) : .min)
+            }
+        case "sort", "sort_desc":
+            // By value, NaN last; equal values keep their order.
+            let descending = call.function.name == "sort_desc"
+            let ordered = try vector(arguments[0], at: time).enumerated().sorted { lhs, rhs in
+                let left = lhs.element.value, right = rhs.element.value
+                if left.isNaN != right.isNaN { return !left.isNaN }
+                if !left.isNaN, left != right { return descending ? left > right : left < right }
+                return lhs.offset < rhs.offset
+            }
+            return .vector(ordered.map { PromQLSample(labels: $0.element.labels, value: $0.element.value, timestamp: time) })
+        case "histogram_count", "histogram_sum", "histogram_fraction":
+            // These read native histograms only; float samples (all sonde stores) give nothing.
+            for argument in arguments where argument.valueType == .scalar { _ = try scalar(argument, at: time) }
+            _ = try vector(arguments[arguments.count - 1], at: time)
+            return .vector([])
+        case "label_join":
+            return .vector(try labelJoin(arguments, at: time))
         case "round":
             let nearest = arguments.count > 1 ? try scalar(arguments[1], at: time) : 1
             // As Prometheus: dividing by the inverse is more exact than multiplying by `nearest`.
@@ -131,7 +166,7 @@ extension PromQLEvaluation {
 
     private func overRange(
         _ argument: PromQLExpr, at time: Int64, keepName: Bool = false,
-        _ compute: (Window, PromQLVectorSelectorRange) -> Double?
+        _ compute: (Window, PromQLVectorSelectorRange) throws(SondeError) -> Double?
     ) throws(SondeError) -> Value {
         guard let selector = Self.matrixSelector(in: argument) else {
             throw SondeError(.invalidArgument, "expected a range vector selector: \(argument)")
@@ -140,7 +175,7 @@ extension PromQLEvaluation {
         let windows = try matrix(argument, at: time)
         result.reserveCapacity(windows.count)
         for window in windows {
-            guard let value = compute(window, PromQLVectorSelectorRange(
+            guard let value = try compute(window, PromQLVectorSelectorRange(
                 start: time - selector.offset - selector.range, end: time - selector.offset, range: selector.range)) else { continue }
             result.append(PromQLSample(labels: keepName ? window.labels : window.unnamed, value: value, timestamp: time))
         }
@@ -299,6 +334,49 @@ extension PromQLEvaluation {
         return sorted[Int(lower)] * (1 - weight) + sorted[Int(upper)] * weight
     }
 
+    /// The population variance, with Kahan-compensated running sums as Prometheus'
+    /// `stddev_over_time` and `stdvar_over_time` compute it.
+    static func variance<S: Sequence>(_ values: S) -> Double where S.Element == Double {
+        var count = 0.0, mean = 0.0, meanCompensation = 0.0, aux = 0.0, auxCompensation = 0.0
+        for value in values {
+            count += 1
+            let delta = value - (mean + meanCompensation)
+            (mean, meanCompensation) = kahanSumIncrement(delta / count, mean, meanCompensation)
+            (aux, auxCompensation) = kahanSumIncrement(delta * (value - (mean + meanCompensation)), aux, auxCompensation)
+        }
+        return (aux + auxCompensation) / count
+    }
+
+    /// Double exponential smoothing over a window's values (Prometheus' `funcHoltWinters`): the
+    /// smoothed value after the last sample; nil with fewer than two.
+    static func holtWinters(_ values: [Double], smoothing: Double, trend: Double) -> Double? {
+        guard values.count >= 2 else { return nil }
+        var previous = 0.0, smoothed = values[0], slope = values[1] - values[0]
+        for index in 1..<values.count {
+            if index > 1 { slope = trend * (smoothed - previous) + (1 - trend) * slope }
+            let next = smoothing * values[index] + (1 - smoothing) * (smoothed + slope)
+            (previous, smoothed) = (smoothed, next)
+        }
+        return smoothed
+    }
+
+    /// A calendar field of a Unix time in UTC, as Go's `time` package gives it.
+    static func dateField(_ name: String, seconds: Int64) -> Double {
+        let days = seconds >= 0 ? seconds / 86_400 : -((-(seconds + 1)) / 86_400) - 1
+        let secondOfDay = seconds - days * 86_400
+        let (year, month, day) = CivilDate.civil(fromDays: days)
+        switch name {
+        case "hour": return Double(secondOfDay / 3600)
+        case "minute": return Double(secondOfDay % 3600 / 60)
+        case "day_of_month": return Double(day)
+        case "day_of_week": return Double(((days % 7) + 7 + 4) % 7)  // 1970-01-01 was a Thursday
+        case "day_of_year": return Double(days - CivilDate.daysFromCivil(year: year, month: 1, day: 1) + 1)
+        case "days_in_month": return Double(CivilDate.daysInMonth(year: year, month: month))
+        case "month": return Double(month)
+        default: return Double(year)
+        }
+    }
+
     /// Go's `math.Max`/`math.Min`: NaN wins, as clamp_min/clamp_max inherit.
     static func goMax(_ a: Double, _ b: Double) -> Double { a.isNaN || b.isNaN ? .nan : Swift.max(a, b) }
     static func goMin(_ a: Double, _ b: Double) -> Double { a.isNaN || b.isNaN ? .nan : Swift.min(a, b) }
@@ -393,7 +471,30 @@ extension PromQLEvaluation {
         return bucketStart + (buckets[bucket].upperBound - bucketStart) * (rank / count)
     }
 
-    // MARK: label_replace
+    // MARK: label_join, label_replace
+
+    private func labelJoin(_ arguments: [PromQLExpr], at time: Int64) throws(SondeError) -> [PromQLSample] {
+        var texts: [String] = []
+        for argument in arguments.dropFirst() {
+            guard case .string(let text) = Self.unwrapParentheses(argument) else { throw SondeError(.invalidArgument, "label_join() takes string literals") }
+            texts.append(text)
+        }
+        let destination = texts[0], separator = texts[1], sources = Array(texts.dropFirst(2))
+        for source in sources where !MetricNames.isValidLabelName(source) {
+            throw SondeError(.invalidArgument, "invalid source label name in label_join(): \(source)")
+        }
+        guard MetricNames.isValidLabelName(destination) else {
+            throw SondeError(.invalidArgument, "invalid destination label name in label_join(): \(destination)")
+        }
+        let result = try vector(arguments[0], at: time).map { sample in
+            let joined = sources.map { sample.labels[$0] ?? "" }.joined(separator: separator)
+            var pairs = sample.labels.pairs.filter { $0.name != destination }
+            if !joined.isEmpty { pairs.append(Label(destination, joined)) }
+            return PromQLSample(labels: Labels(pairs), value: sample.value, timestamp: time)
+        }
+        try Self.requireUniqueLabels(result)
+        return result
+    }
 
     private func labelReplace(_ arguments: [PromQLExpr], at time: Int64) throws(SondeError) -> [PromQLSample] {
         guard case .string(let destination) = Self.unwrapParentheses(arguments[1]),

@@ -10,12 +10,36 @@ extension PromQLEvaluation {
     // MARK: Aggregations
 
     func evaluateAggregation(_ aggregation: PromQLAggregation, at time: Int64) throws(SondeError) -> Value {
-        let parameter = try aggregation.parameter.map { (expr) throws(SondeError) in try scalar(expr, at: time) }
-        let input = try vector(aggregation.expr, at: time)
+        var parameter: Double?
+        var valueLabel: String?
+        if let expr = aggregation.parameter {
+            if aggregation.op == .countValues {
+                guard case .string(let name) = Self.unwrapParentheses(expr) else { throw SondeError(.invalidArgument, "count_values() takes a string literal") }
+                guard MetricNames.isValidLabelName(name) else { throw SondeError(.invalidArgument, "invalid label name \(ByteText.quote(Array(name.utf8)))") }
+                valueLabel = name
+            } else {
+                parameter = try scalar(expr, at: time)
+            }
+        }
+        var input = try vector(aggregation.expr, at: time)
+        var grouping = aggregation.grouping
+        if let valueLabel {
+            // count_values: each sample's value becomes a label, which `by` then keeps too.
+            input = input.map { sample in
+                var pairs = sample.labels.pairs.filter { $0.name != valueLabel }
+                pairs.append(Label(valueLabel, GoFormat.shortestFixed(sample.value)))
+                return PromQLSample(labels: Labels(pairs), value: sample.value, timestamp: sample.timestamp)
+            }
+            switch grouping {
+            case .none: grouping = .by([valueLabel])
+            case .by(let names): grouping = .by(names + [valueLabel])
+            case .without: break
+            }
+        }
         var groups: [Labels: Int] = [:]
         var members: [(labels: Labels, samples: [PromQLSample])] = []
         for sample in input {
-            let key = Self.groupLabels(sample.labels, aggregation.grouping)
+            let key = Self.groupLabels(sample.labels, grouping)
             if let index = groups[key] {
                 members[index].samples.append(sample)
             } else {
@@ -52,7 +76,8 @@ extension PromQLEvaluation {
             switch aggregation.op {
             case .sum: value = values.dropFirst().reduce(values[0], +)
             case .avg: value = Self.incrementalMean(values)
-            case .count: value = Double(values.count)
+            case .count, .countValues: value = Double(values.count)
+            case .group: value = 1
             case .min:
                 var minimum = values[0]
                 for candidate in values.dropFirst() where minimum > candidate || minimum.isNaN { minimum = candidate }
@@ -61,7 +86,7 @@ extension PromQLEvaluation {
                 var maximum = values[0]
                 for candidate in values.dropFirst() where maximum < candidate || maximum.isNaN { maximum = candidate }
                 value = maximum
-            case .stddev:
+            case .stddev, .stdvar:
                 var count = 0.0, mean = 0.0, squares = 0.0
                 for candidate in values {
                     count += 1
@@ -69,7 +94,7 @@ extension PromQLEvaluation {
                     mean += delta / count
                     squares += delta * (candidate - mean)
                 }
-                value = (squares / count).squareRoot()
+                value = aggregation.op == .stddev ? (squares / count).squareRoot() : squares / count
             case .quantile: value = Self.quantile(parameter ?? .nan, values)
             case .topk, .bottomk: continue
             }

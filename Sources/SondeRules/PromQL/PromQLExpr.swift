@@ -88,13 +88,18 @@ public struct PromQLCall: Sendable, Equatable {
 
 /// The aggregation operators sonde supports; `count_values`, `group`, `stdvar` and `limitk` are not.
 public enum PromQLAggregationOperator: String, Sendable, CaseIterable {
-    case sum, avg, min, max, count, stddev, topk, bottomk, quantile
+    case sum, avg, min, max, count, group, stddev, stdvar, topk, bottomk, quantile
+    case countValues = "count_values"
 
-    /// `topk(k, v)`, `bottomk(k, v)` and `quantile(φ, v)` take a scalar before the vector.
-    public var takesParameter: Bool {
+    /// `topk(k, v)`, `bottomk(k, v)` and `quantile(φ, v)` take a scalar before the vector,
+    /// `count_values("label", v)` a string.
+    public var takesParameter: Bool { parameterType != nil }
+
+    public var parameterType: PromQLValueType? {
         switch self {
-        case .topk, .bottomk, .quantile: return true
-        case .sum, .avg, .min, .max, .count, .stddev: return false
+        case .topk, .bottomk, .quantile: return .scalar
+        case .countValues: return .string
+        case .sum, .avg, .min, .max, .count, .group, .stddev, .stdvar: return nil
         }
     }
 }

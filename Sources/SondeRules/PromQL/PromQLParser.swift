@@ -9,8 +9,7 @@ import SondeCore
 /// Precedence, loosest first: `or`; `and` `unless`; comparisons; `+ -`; `* / % atan2`; unary `- +`;
 /// `^` (right-associative). Keywords are case-insensitive, function names are not, as in Prometheus.
 ///
-/// Not supported (each is a parse error): subqueries, `@`, `count_values`, `group`, `stdvar`, and
-/// functions not in the table. Expression trees deeper than `maximumDepth` are rejected, so hostile
+/// Not supported (each is a parse error): subqueries, `@`, and functions not in the table. Expression trees deeper than `maximumDepth` are rejected, so hostile
 /// input cannot exhaust the stack.
 ///
 /// Every error is a `ParseError` at the offending token: `1:6: expected type range vector in call to
@@ -221,11 +220,11 @@ public struct PromQLParser {
         if count < function.minimumArguments {
             throw error(at: nameToken, "expected at least \(function.minimumArguments) argument(s) in call to \(quotedName), got \(count)")
         }
-        if count > maximum {
+        if count > maximum, !function.repeatsLast {
             throw error(at: nameToken, "expected at most \(maximum) argument(s) in call to \(quotedName), got \(count)")
         }
-        for (argument, expected) in zip(arguments, function.argumentTypes) {
-            try expectType(argument, expected, context: "call to function \(quotedName)")
+        for (index, argument) in arguments.enumerated() {
+            try expectType(argument, function.argumentTypes[min(index, maximum - 1)], context: "call to function \(quotedName)")
         }
         let call = PromQLCall(function: function, arguments: arguments.map(\.expr))
         return Parsed(expr: .call(call), start: nameToken.range.lowerBound, depth: (arguments.map(\.depth).max() ?? 0) + 1)
@@ -249,8 +248,8 @@ public struct PromQLParser {
                 "wrong number of arguments for aggregate expression provided, expected \(expected), got \(arguments.count)")
         }
         let parameter = op.takesParameter ? arguments[0] : nil
-        if let parameter {
-            try expectType(parameter, .scalar, context: "aggregation parameter")
+        if let parameter, let type = op.parameterType {
+            try expectType(parameter, type, context: "aggregation parameter")
         }
         let operand = arguments[expected - 1]
         try expectType(operand, .instantVector, context: "aggregation expression")

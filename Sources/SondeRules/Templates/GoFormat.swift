@@ -79,6 +79,17 @@ public enum GoFormat {
         let (digits, point) = shortestDigits(value.magnitude)
         let exponent = point - 1
         if exponent < -4 || exponent >= 6 { return sign + exponentForm(digits, exponent, e: "e") }
+        return shortestFixed(value)
+    }
+
+    /// strconv.FormatFloat(v, 'f', -1, 64), as `count_values` writes its label values: the
+    /// shortest digits, never in exponent form (`0.000015`, `100000000000000000000`, `-0`).
+    static func shortestFixed(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
+        let sign = value.sign == .minus ? "-" : ""
+        if value == 0 { return sign + "0" }
+        let (digits, point) = shortestDigits(value.magnitude)
         if point <= 0 { return sign + "0." + String(repeating: "0", count: -point) + digits }
         if point >= digits.count { return sign + digits + String(repeating: "0", count: point - digits.count) }
         return sign + digits.prefix(point) + "." + digits.dropFirst(point)

@@ -176,6 +176,77 @@ struct PromQLEngineTests {
         #expect(missing.isNaN)
     }
 
+    @Test("sort and sort_desc order by value with NaN last and keep the metric name; ties keep their order")
+    func sorting() throws {
+        let engine = Self.engine([
+            try Self.series(#"x{a="1"}"#, step: Self.minute, [3]), try Self.series(#"x{a="2"}"#, step: Self.minute, [.nan]),
+            try Self.series(#"x{a="3"}"#, step: Self.minute, [1]), try Self.series(#"x{a="4"}"#, step: Self.minute, [3]),
+        ])
+        func order(_ text: String) throws -> [String] {
+            guard case .vector(let samples) = try engine.instantQuery(try PromQLParser.parse(text), at: 0) else { return [] }
+            return samples.map { $0.labels.description }
+        }
+        #expect(try order("sort(x)") == [#"x{a="3"}"#, #"x{a="1"}"#, #"x{a="4"}"#, #"x{a="2"}"#])
+        #expect(try order("sort_desc(x)") == [#"x{a="1"}"#, #"x{a="4"}"#, #"x{a="3"}"#, #"x{a="2"}"#])
+    }
+
+    @Test("count_values writes values as Go's FormatFloat 'f' does; group, stdvar")
+    func newAggregations() throws {
+        let engine = Self.engine([
+            try Self.series(#"x{a="1"}"#, step: Self.minute, [1e21]), try Self.series(#"x{a="2"}"#, step: Self.minute, [0.000015]),
+            try Self.series(#"x{a="3"}"#, step: Self.minute, [-0.0]), try Self.series(#"x{a="4"}"#, step: Self.minute, [1e21]),
+            try Self.series(#"x{a="5"}"#, step: Self.minute, [.infinity]),
+        ])
+        #expect(try Self.vector(engine, #"count_values("v", x)"#, at: 0) == [
+            #"{v="1000000000000000000000"}"#: 2, #"{v="0.000015"}"#: 1, #"{v="-0"}"#: 1, #"{v="+Inf"}"#: 1,
+        ])
+        #expect(try Self.vector(engine, #"count_values without (a) ("a", x)"#, at: 0) == ["{}": 5], "without drops the value label it names, as in promtool 2.42")
+        #expect(try Self.vector(engine, #"count_values by (a) ("a", x)"#, at: 0)[#"{a="0.000015"}"#] == 1, "the value replaces the label of the same name")
+        #expect(try Self.vector(engine, "group(x)", at: 0) == ["{}": 1])
+        let variance = try Self.engine([try Self.series(#"y{a="1"}"#, step: Self.minute, [2]), try Self.series(#"y{a="2"}"#, step: Self.minute, [4])])
+        #expect(try Self.vector(variance, "stdvar(y)", at: 0) == ["{}": 1])
+        #expect(throws: SondeError.self) { try Self.vector(engine, #"count_values("1v", x)"#, at: 0) }
+    }
+
+    @Test("holt_winters, label_join and clamp, with Prometheus' errors; the date functions in UTC")
+    func moreFunctions() throws {
+        let engine = Self.engine([try Self.series(#"y{a="1",b="p"}"#, step: Self.minute, [0, 1, 3, 6, 10, 15])])
+        #expect(try Self.vector(engine, "holt_winters(y[5m], 0.3, 0.6)", at: 5 * Self.minute) == [#"{a="1",b="p"}"#: 11.1400544], "promtool 2.42's answer")
+        func failure(_ text: String) -> String? {
+            do {
+                _ = try engine.instantQuery(try PromQLParser.parse(text), at: 5 * Self.minute)
+                return nil
+            } catch {
+                return (error as? SondeError)?.message ?? "\(error)"
+            }
+        }
+        #expect(failure("holt_winters(y[5m], 1.5, 0.5)") == "invalid smoothing factor. Expected: 0 < sf < 1, got: 1.500000")
+        #expect(failure("holt_winters(y[5m], 0.5, 0)") == "invalid trend factor. Expected: 0 < tf < 1, got: 0.000000")
+        #expect(failure("holt_winters(nothing[5m], 1.5, 0.5)") == nil, "checked per series, as Prometheus does")
+        #expect(failure(#"label_join(y, "1b", "-", "a")"#) == "invalid destination label name in label_join(): 1b")
+        #expect(failure(#"label_join(y, "c", "-", "1a")"#) == "invalid source label name in label_join(): 1a")
+        #expect(try Self.vector(engine, #"label_join(y, "c", "-", "a", "b", "a")"#, at: 0) == [#"y{a="1",b="p",c="1-p-1"}"#: 0])
+        #expect(try Self.vector(engine, "clamp(y, 2, 4)", at: 5 * Self.minute) == [#"{a="1",b="p"}"#: 4])
+        #expect(try Self.vector(engine, "clamp(y, 4, 2)", at: 5 * Self.minute).isEmpty)
+        // 2024-02-29T23:59:59Z, a leap day, a Thursday.
+        let leap = "vector(1709251199)"
+        for (function, expected) in [("year", 2024.0), ("month", 2), ("day_of_month", 29), ("day_of_year", 60), ("days_in_month", 29), ("day_of_week", 4), ("hour", 23), ("minute", 59)] {
+            #expect(try Self.vector(engine, "\(function)(\(leap))", at: 0) == ["{}": expected], "\(function)")
+        }
+        #expect(try Self.vector(engine, "day_of_week(vector(-1))", at: 0) == ["{}": 3], "1969-12-31, a Wednesday")
+        #expect(try Self.vector(engine, "hour()", at: 3 * 3_600_000 + 5) == ["{}": 3])
+    }
+
+    @Test("ln, log2, log10, atan, asin, acos, sin, cos and tan are Go's, to the bit")
+    func goMath() throws {
+        // Values where glibc's results differ from Go's in the last bit (found against promtool 2.42).
+        let engine = Self.engine([try Self.series(#"x{a="1"}"#, step: Self.minute, [9]), try Self.series(#"x{a="2"}"#, step: Self.minute, [3])])
+        #expect(try Self.vector(engine, "ln(x)", at: 0)[#"{a="2"}"#] == 1.0986122886681096)
+        #expect(try Self.vector(engine, "log2(x)", at: 0)[#"{a="1"}"#] == 3.1699250014423126)
+        #expect(try Self.vector(engine, "log10(x)", at: 0)[#"{a="1"}"#] == 0.954242509439325)
+        #expect(try Self.vector(engine, "acos(x / 10)", at: 0)[#"{a="2"}"#] == 1.266103672779499)
+    }
+
     @Test("a range query evaluates at every step and keeps each series' own points")
     func rangeQuery() throws {
         let engine = Self.engine([try Self.series("c", step: Self.minute, (0...10).map { Double($0) * 60 })])
