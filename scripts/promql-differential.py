@@ -45,6 +45,11 @@ for job in ["a", "b"]:
 ranges = ["1m", "2m", "3m", "5m", "7m", "10m"]
 MATH = ["abs", "ceil", "floor", "sqrt", "exp", "ln", "log2", "log10", "sgn", "acos", "acosh", "asin", "asinh", "atan", "atanh",
         "cos", "cosh", "sin", "sinh", "tan", "tanh", "deg", "rad"]
+OVER = ["avg", "min", "max", "sum", "count", "last", "stddev", "present", "absent"]
+def sub():
+    return random.choice(ranges) + ":" + random.choice(["", "30s", "1m", "20s", "90s", "2m"])
+def at():
+    return " @ " + random.choice(["60", "300.5", "1200", "2700", "start()", "end()", "-30"])
 DATES = ["day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year"]
 def sel(kind):
     if kind == "c": return random.choice(['req_total', 'req_total{code="500"}', 'req_total{job=~"a|b",code!="200"}'])
@@ -67,6 +72,11 @@ def rexpr():
         f"group by (job) ({sel('g')})", f"stdvar by (job) ({sel('g')})", f"count_values by (job) (\"v\", round({sel('g')} / 10))",
         f"count_values(\"v\", {sel('g')})", f"label_join({sel('g')}, \"joined\", \"-\", \"job\", \"instance\")",
         f"sort({sel('g')})", f"sort_desc(rate({c}))", f"sgn({sel('g')} - 50)", f"pi() * {sel('g')}", f"histogram_count({sel('g')})",
+        # Subqueries (default and explicit steps, offset, nested) and the @ modifier.
+        f"{random.choice(OVER)}_over_time(rate({sel('c')}[{r}])[{sub()}])", f"{random.choice(OVER)}_over_time({sel('g')}[{sub()}]{off})",
+        f"rate({sel('c')}[{sub()}])", f"deriv((sum by (job) ({sel('g')}))[{sub()}])",
+        f"max_over_time(avg_over_time({sel('g')}[{r}])[{sub()}]{at()})", f"{sel('g')}{at()}", f"rate({c}{at()})",
+        f"sum by (job) ({sel('g')}{at()}) - sum by (job) ({sel('g')})", f"min_over_time(max_over_time({sel('g')}[{sub()}])[{sub()}])",
     ]
     return forms[random.randrange(len(forms))]
 def expr(depth=0):

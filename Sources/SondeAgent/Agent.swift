@@ -77,7 +77,9 @@ public enum Agent {
             let sources = APISources(
                 store: store, ruleGroups: { rules.groups }, notify: notify, silences: SilenceFile(directory: dataDirectory + "/notify"),
                 board: board, clock: clock)
-            services.append(.init(service: APIServer(sources: sources, settings: try APISettings(config.api), logger: logger), serviceName: "api"))
+            var settings = try APISettings(config.api)
+            settings.subqueryStep = config.rules.evaluationInterval
+            services.append(.init(service: APIServer(sources: sources, settings: settings, logger: logger), serviceName: "api"))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services + [

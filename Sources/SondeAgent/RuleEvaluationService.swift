@@ -94,7 +94,8 @@ public final class RuleEvaluationService: Service, Sendable {
         logger.info("rules loaded", metadata: [
             "rules.groups": "\(scheduled.count)", "rules.count": "\(scheduled.reduce(0) { $0 + $1.evaluator.group.rules.count })",
         ])
-        let engine = PromQLEngine(source: StoreSampleSource(store: store, tier: .tier(.raw)))
+        var engine = PromQLEngine(source: StoreSampleSource(store: store, tier: .tier(.raw)))
+        engine.defaultSubqueryStepMilliseconds = globalInterval
         let sink = StoreRuleSink(store: store)
         var saveFailing = false
         while !Task.isCancelled {

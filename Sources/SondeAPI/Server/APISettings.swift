@@ -8,6 +8,9 @@ public struct APISettings: Sendable {
     public var queryTimeout: Duration
     public var maxSamples: Int
     public var maxConcurrentQueries: Int
+    /// The step of a subquery written without one: `rules.evaluation_interval`, as Prometheus
+    /// takes its global evaluation interval.
+    public var subqueryStep: Duration = .seconds(60)
 
     public init(
         listen: ListenAddress?, unixSocket: String? = nil, token: String? = nil, queryTimeout: Duration = .seconds(30),

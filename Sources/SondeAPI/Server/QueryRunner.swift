@@ -19,6 +19,7 @@ struct QueryRunner: Sendable {
     func engine(tier: Store.TierChoice, limits: PromQLLimits) -> PromQLEngine {
         var engine = PromQLEngine(source: StoreSampleSource(store: sources.store, tier: tier))
         engine.limits = limits
+        engine.defaultSubqueryStepMilliseconds = settings.subqueryStep.inMilliseconds
         return engine
     }
 

@@ -7,7 +7,9 @@ import SondeCore
 ///
 /// A query first works out which time window each selector needs, reads each from the source once,
 /// and then evaluates step by step over slices of that data, so a range query of N steps reads the
-/// store once, not N times. It does not support subqueries, `@`, or native histograms.
+/// store once, not N times. Subqueries evaluate their inner expression at the aligned steps of
+/// each window, each step once per query. `@` fixes a selector's or subquery's time. Native
+/// histograms are not supported.
 public struct PromQLEngine: Sendable {
     public var source: any PromQLSampleSource
     public var lookbackMilliseconds: Int64
@@ -16,6 +18,10 @@ public struct PromQLEngine: Sendable {
 
     /// Bounds on one query, set by the HTTP API; rules run without them.
     public var limits: PromQLLimits?
+
+    /// The step of a subquery written without one (`x[1h:]`): Prometheus' global evaluation
+    /// interval, one minute unless configured (promtool uses the test file's).
+    public var defaultSubqueryStepMilliseconds: Int64 = 60_000
 
     /// Prometheus' limit on the points of one range query series.
     public static let maximumRangePoints: Int64 = 11_000
@@ -123,6 +129,13 @@ final class PromQLEvaluation {
     }
 
     let lookback: Int64
+    /// The query's start and end, which `@ start()` and `@ end()` name.
+    let queryStart: Int64
+    let queryEnd: Int64
+    let defaultSubqueryStep: Int64
+    let limits: PromQLLimits?
+    /// Each subquery's inner result at each of its steps, computed once per query.
+    private var subqueryResults: [String: [Int64: [PromQLSample]]] = [:]
     private var loaded: [String: [Loaded]] = [:]
     /// Samples read from the source, which `PromQLLimits.maxSamples` bounds.
     private(set) var loadedSamples = 0
@@ -130,8 +143,12 @@ final class PromQLEvaluation {
 
     init(engine: PromQLEngine, expr: PromQLExpr, start: Int64, end: Int64, step: Int64?) throws(SondeError) {
         lookback = engine.lookbackMilliseconds
+        queryStart = start
+        queryEnd = end
+        defaultSubqueryStep = engine.defaultSubqueryStepMilliseconds
+        limits = engine.limits
         var windows: [String: (matchers: [LabelMatcher], start: Int64, end: Int64)] = [:]
-        Self.collectWindows(expr, start: start, end: end, lookback: lookback, into: &windows)
+        Self.collectWindows(expr, start: start, end: end, query: (start, end), lookback: lookback, into: &windows)
         for (key, window) in windows {
             let cacheKey = "\(window.start) \(window.end) \(step ?? 0) " + key
             if let cached = engine.selectionCache?.lookup(window.matchers, key: cacheKey) {
@@ -163,15 +180,29 @@ final class PromQLEvaluation {
         return lhs.pairs.count < rhs.pairs.count
     }
 
-    /// The union of the windows each distinct selector is read over.
+    /// The time an `@` modifier names, or `time` without one.
+    static func reference(_ at: PromQLAtModifier?, _ time: Int64, query: (start: Int64, end: Int64)) -> Int64 {
+        switch at {
+        case nil: return time
+        case .time(let fixed): return fixed
+        case .start: return query.start
+        case .end: return query.end
+        }
+    }
+
+    func reference(_ at: PromQLAtModifier?, _ time: Int64) -> Int64 { Self.reference(at, time, query: (queryStart, queryEnd)) }
+
+    /// The union of the windows each distinct selector is read over, for evaluations from `start`
+    /// to `end` (a subquery's inner expression runs over its own span).
     private static func collectWindows(
-        _ expr: PromQLExpr, start: Int64, end: Int64, lookback: Int64,
+        _ expr: PromQLExpr, start: Int64, end: Int64, query: (start: Int64, end: Int64), lookback: Int64,
         into windows: inout [String: (matchers: [LabelMatcher], start: Int64, end: Int64)]
     ) {
+        func recurse(_ inner: PromQLExpr) { collectWindows(inner, start: start, end: end, query: query, lookback: lookback, into: &windows) }
         func add(_ selector: PromQLVectorSelector, reach: Int64) {
             let key = selector.selector.description
-            let from = start - selector.offsetMilliseconds - reach
-            let to = end - selector.offsetMilliseconds
+            let from = reference(selector.at, start, query: query) - selector.offsetMilliseconds - reach
+            let to = reference(selector.at, end, query: query) - selector.offsetMilliseconds
             if let known = windows[key] {
                 windows[key] = (known.matchers, min(known.start, from), max(known.end, to))
             } else {
@@ -182,16 +213,20 @@ final class PromQLEvaluation {
         case .number, .string: break
         case .vectorSelector(let selector): add(selector, reach: lookback)
         case .matrixSelector(let selector, let range): add(selector, reach: range)
+        case .subquery(let subquery):
+            let from = reference(subquery.at, start, query: query) - subquery.offsetMilliseconds - subquery.rangeMilliseconds
+            let to = reference(subquery.at, end, query: query) - subquery.offsetMilliseconds
+            collectWindows(subquery.expr, start: from, end: to, query: query, lookback: lookback, into: &windows)
         case .call(let call):
-            for argument in call.arguments { collectWindows(argument, start: start, end: end, lookback: lookback, into: &windows) }
+            for argument in call.arguments { recurse(argument) }
         case .aggregation(let aggregation):
-            collectWindows(aggregation.expr, start: start, end: end, lookback: lookback, into: &windows)
-            if let parameter = aggregation.parameter { collectWindows(parameter, start: start, end: end, lookback: lookback, into: &windows) }
+            recurse(aggregation.expr)
+            if let parameter = aggregation.parameter { recurse(parameter) }
         case .unary(_, let operand), .parenthesized(let operand):
-            collectWindows(operand, start: start, end: end, lookback: lookback, into: &windows)
+            recurse(operand)
         case .binary(let binary):
-            collectWindows(binary.lhs, start: start, end: end, lookback: lookback, into: &windows)
-            collectWindows(binary.rhs, start: start, end: end, lookback: lookback, into: &windows)
+            recurse(binary.lhs)
+            recurse(binary.rhs)
         }
     }
 
@@ -202,6 +237,7 @@ final class PromQLEvaluation {
         case .parenthesized(let inner): return try evaluate(inner, at: time)
         case .vectorSelector(let selector): return .vector(instantSamples(selector, at: time))
         case .matrixSelector(let selector, let range): return .matrix(windows(selector, range: range, at: time))
+        case .subquery(let subquery): return .matrix(try subqueryWindows(subquery, at: time))
         case .call(let call): return try evaluateCall(call, at: time)
         case .aggregation(let aggregation): return try evaluateAggregation(aggregation, at: time)
         case .unary(let op, let operand):
@@ -224,7 +260,7 @@ final class PromQLEvaluation {
     /// The latest sample of each series in [t − offset − lookback, t − offset], unless it is a
     /// staleness marker.
     private func instantSamples(_ selector: PromQLVectorSelector, at time: Int64) -> [PromQLSample] {
-        let reference = time - selector.offsetMilliseconds
+        let reference = reference(selector.at, time) - selector.offsetMilliseconds
         var samples: [PromQLSample] = []
         for series in loaded[selector.selector.description] ?? [] {
             let index = SortedSearch.firstIndex(in: series.timestamps, after: reference) - 1
@@ -239,7 +275,7 @@ final class PromQLEvaluation {
     /// Each series' samples in [t − offset − range, t − offset] without staleness markers; series
     /// with none are left out.
     private func windows(_ selector: PromQLVectorSelector, range: Int64, at time: Int64) -> [Window] {
-        let end = time - selector.offsetMilliseconds
+        let end = reference(selector.at, time) - selector.offsetMilliseconds
         let start = end - range
         var result: [Window] = []
         for series in loaded[selector.selector.description] ?? [] {
@@ -261,6 +297,50 @@ final class PromQLEvaluation {
             }
         }
         return result
+    }
+
+    /// A subquery's range vector at `time`: its inner expression at every multiple of its step in
+    /// [t − offset − range, t − offset] (t being the `@` time if it has one), series by label set.
+    private func subqueryWindows(_ subquery: PromQLSubquery, at time: Int64) throws(SondeError) -> [Window] {
+        let step = subquery.stepMilliseconds > 0 ? subquery.stepMilliseconds : defaultSubqueryStep
+        let end = reference(subquery.at, time) - subquery.offsetMilliseconds
+        let start = end - subquery.rangeMilliseconds
+        // The first multiple of the step at or after the window's start, as Prometheus aligns it.
+        var instant = start >= 0 ? (start + step - 1) / step * step : -((-start) / step * step)
+        // Keyed by the inner expression: its value at an instant does not depend on the window.
+        let key = subquery.expr.description
+        var known = subqueryResults[key] ?? [:]
+        var byLabels: [Labels: Int] = [:]
+        var series: [(labels: Labels, timestamps: [Int64], values: [Double])] = []
+        while instant <= end {
+            let samples: [PromQLSample]
+            if let cached = known[instant] {
+                samples = cached
+            } else {
+                try limits?.checkDeadline()
+                samples = try vector(subquery.expr, at: instant)
+                known[instant] = samples
+                loadedSamples += samples.count
+                if let limits, loadedSamples > limits.maxSamples { throw PromQLLimits.tooManySamples }
+            }
+            for sample in samples {
+                let index: Int
+                if let found = byLabels[sample.labels] {
+                    index = found
+                } else {
+                    index = series.count
+                    byLabels[sample.labels] = index
+                    series.append((sample.labels, [], []))
+                }
+                series[index].timestamps.append(instant)
+                series[index].values.append(sample.value)
+            }
+            instant += step
+        }
+        subqueryResults[key] = known
+        return series.sorted { Self.precedes($0.labels, $1.labels) }.map { entry in
+            Window(labels: entry.labels, unnamed: entry.labels.droppingMetricName, timestamps: entry.timestamps[...], values: entry.values[...])
+        }
     }
 
     // MARK: Helpers shared by functions, aggregations and operators

@@ -168,20 +168,21 @@ extension PromQLEvaluation {
         _ argument: PromQLExpr, at time: Int64, keepName: Bool = false,
         _ compute: (Window, PromQLVectorSelectorRange) throws(SondeError) -> Double?
     ) throws(SondeError) -> Value {
-        guard let selector = Self.matrixSelector(in: argument) else {
-            throw SondeError(.invalidArgument, "expected a range vector selector: \(argument)")
+        guard let selector = Self.rangeArgument(in: argument) else {
+            throw SondeError(.invalidArgument, "expected a range vector: \(argument)")
         }
+        let reference = reference(selector.at, time)
         var result: [PromQLSample] = []
         let windows = try matrix(argument, at: time)
         result.reserveCapacity(windows.count)
         for window in windows {
             guard let value = try compute(window, PromQLVectorSelectorRange(
-                start: time - selector.offset - selector.range, end: time - selector.offset, range: selector.range)) else { continue }
+                start: reference - selector.offset - selector.range, end: reference - selector.offset, range: selector.range)) else { continue }
             result.append(PromQLSample(labels: keepName ? window.labels : window.unnamed, value: value, timestamp: time))
         }
         // Series of one metric name stay distinct without it; only a selector that may match
         // several names can produce two equal label sets.
-        if !keepName && !selector.selector.selector.hasFixedMetricName { try Self.requireUniqueLabels(result) }
+        if !keepName && !selector.hasFixedMetricName { try Self.requireUniqueLabels(result) }
         return .vector(result)
     }
 
@@ -198,9 +199,25 @@ extension PromQLEvaluation {
         return expr
     }
 
-    static func matrixSelector(in expr: PromQLExpr) -> (offset: Int64, range: Int64, selector: PromQLVectorSelector)? {
-        guard case .matrixSelector(let selector, let range) = unwrapParentheses(expr) else { return nil }
-        return (selector.offsetMilliseconds, range, selector)
+    /// What a range function needs of its range argument, a matrix selector or a subquery: its
+    /// window, and whether every series it gives has one metric name (so that dropping the names
+    /// cannot make two equal).
+    struct RangeArgument {
+        var offset: Int64
+        var range: Int64
+        var at: PromQLAtModifier?
+        var hasFixedMetricName: Bool
+    }
+
+    static func rangeArgument(in expr: PromQLExpr) -> RangeArgument? {
+        switch unwrapParentheses(expr) {
+        case .matrixSelector(let selector, let range):
+            return RangeArgument(offset: selector.offsetMilliseconds, range: range, at: selector.at, hasFixedMetricName: selector.selector.hasFixedMetricName)
+        case .subquery(let subquery):
+            return RangeArgument(offset: subquery.offsetMilliseconds, range: subquery.rangeMilliseconds, at: subquery.at, hasFixedMetricName: false)
+        default:
+            return nil
+        }
     }
 
     // MARK: Rates

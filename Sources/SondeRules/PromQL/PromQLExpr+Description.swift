@@ -11,10 +11,14 @@ extension PromQLExpr: CustomStringConvertible {
         case .string(let value):
             return "\"" + Labels.escape(value) + "\""
         case .vectorSelector(let vector):
-            return Self.format(vector.selector) + Self.formatOffset(vector.offsetMilliseconds)
+            return Self.format(vector.selector) + Self.formatOffset(vector.offsetMilliseconds) + Self.formatAt(vector.at)
         case .matrixSelector(let vector, let range):
             return Self.format(vector.selector) + "[" + DurationParser.format(range) + "]"
-                + Self.formatOffset(vector.offsetMilliseconds)
+                + Self.formatOffset(vector.offsetMilliseconds) + Self.formatAt(vector.at)
+        case .subquery(let subquery):
+            let step = subquery.stepMilliseconds == 0 ? "" : DurationParser.format(subquery.stepMilliseconds)
+            return subquery.expr.description + "[" + DurationParser.format(subquery.rangeMilliseconds) + ":" + step + "]"
+                + Self.formatOffset(subquery.offsetMilliseconds) + Self.formatAt(subquery.at)
         case .call(let call):
             return call.function.name + "(" + call.arguments.map(\.description).joined(separator: ", ") + ")"
         case .aggregation(let aggregation):
@@ -46,6 +50,18 @@ extension PromQLExpr: CustomStringConvertible {
             return binary.lhs.description + " " + op + " " + binary.rhs.description
         case .parenthesized(let inner):
             return "(" + inner.description + ")"
+        }
+    }
+
+    /// ` @ 1700000000.5`, ` @ start()`, ` @ end()`, or nothing.
+    static func formatAt(_ at: PromQLAtModifier?) -> String {
+        switch at {
+        case nil: return ""
+        case .start: return " @ start()"
+        case .end: return " @ end()"
+        case .time(let milliseconds):
+            let seconds = milliseconds % 1000 == 0 ? String(milliseconds / 1000) : String(Double(milliseconds) / 1000)
+            return " @ " + seconds
         }
     }
 

@@ -8,7 +8,7 @@ public enum PromQLValueType: String, Sendable, Hashable {
     case string
 }
 
-/// A parsed PromQL expression (the subset sonde supports; see `PromQLParser`).
+/// A parsed PromQL expression (see `PromQLParser`).
 ///
 /// Parentheses are kept as `.parenthesized` nodes so that `description` prints the expression back
 /// in a form that parses to an equal tree. The tree carries no source positions: type errors are
@@ -20,6 +20,8 @@ public indirect enum PromQLExpr: Sendable, Equatable {
     case vectorSelector(PromQLVectorSelector)
     /// `up{job="api"}[5m] offset 1h`; the offset lives in the selector.
     case matrixSelector(PromQLVectorSelector, rangeMilliseconds: Int64)
+    /// `rate(x[1m])[1h:5m]`: the inner expression at every step of the range, as a range vector.
+    case subquery(PromQLSubquery)
     /// `rate(x[5m])`
     case call(PromQLCall)
     /// `sum by (job) (x)`, `topk(5, x)`
@@ -37,7 +39,7 @@ public indirect enum PromQLExpr: Sendable, Equatable {
         case .number: return .scalar
         case .string: return .string
         case .vectorSelector: return .instantVector
-        case .matrixSelector: return .rangeVector
+        case .matrixSelector, .subquery: return .rangeVector
         case .call(let call): return call.function.returnType
         case .aggregation: return .instantVector
         case .unary(_, let operand): return operand.valueType
@@ -63,15 +65,47 @@ public struct PromQLNumber: Sendable, Equatable {
 }
 
 /// An instant vector selector with its `offset` (0 when none was written, as in Prometheus, where
-/// `offset 0s` means no offset).
+/// `offset 0s` means no offset) and its `@` modifier.
 public struct PromQLVectorSelector: Sendable, Equatable {
     public var selector: SeriesSelector
     /// Positive looks back in time, negative (`offset -5m`) looks forward.
     public var offsetMilliseconds: Int64
+    /// `@ 1700000000`, `@ start()`, `@ end()`: evaluated at that time whatever the evaluation time.
+    public var at: PromQLAtModifier?
 
-    public init(selector: SeriesSelector, offsetMilliseconds: Int64 = 0) {
+    public init(selector: SeriesSelector, offsetMilliseconds: Int64 = 0, at: PromQLAtModifier? = nil) {
         self.selector = selector
         self.offsetMilliseconds = offsetMilliseconds
+        self.at = at
+    }
+}
+
+/// The `@` modifier: a fixed time, or the query's start or end (for an instant query and a rule,
+/// both the evaluation time).
+public enum PromQLAtModifier: Sendable, Equatable {
+    /// Milliseconds since the epoch (Prometheus rounds the seconds written to milliseconds).
+    case time(Int64)
+    case start
+    case end
+}
+
+/// `expr[range:step] offset o @ t`: `expr` evaluated at every multiple of `step` (since the epoch)
+/// within [t − offset − range, t − offset], giving a range vector.
+public struct PromQLSubquery: Sendable, Equatable {
+    public var expr: PromQLExpr
+    public var rangeMilliseconds: Int64
+    /// 0 when left out (`x[1h:]`): the engine's default subquery step, Prometheus' global
+    /// evaluation interval.
+    public var stepMilliseconds: Int64
+    public var offsetMilliseconds: Int64
+    public var at: PromQLAtModifier?
+
+    public init(expr: PromQLExpr, rangeMilliseconds: Int64, stepMilliseconds: Int64 = 0, offsetMilliseconds: Int64 = 0, at: PromQLAtModifier? = nil) {
+        self.expr = expr
+        self.rangeMilliseconds = rangeMilliseconds
+        self.stepMilliseconds = stepMilliseconds
+        self.offsetMilliseconds = offsetMilliseconds
+        self.at = at
     }
 }
 
@@ -86,7 +120,7 @@ public struct PromQLCall: Sendable, Equatable {
     }
 }
 
-/// The aggregation operators sonde supports; `count_values`, `group`, `stdvar` and `limitk` are not.
+/// The aggregation operators of Prometheus 2.42.
 public enum PromQLAggregationOperator: String, Sendable, CaseIterable {
     case sum, avg, min, max, count, group, stddev, stdvar, topk, bottomk, quantile
     case countValues = "count_values"

@@ -9,7 +9,8 @@ import SondeCore
 /// Precedence, loosest first: `or`; `and` `unless`; comparisons; `+ -`; `* / % atan2`; unary `- +`;
 /// `^` (right-associative). Keywords are case-insensitive, function names are not, as in Prometheus.
 ///
-/// Not supported (each is a parse error): subqueries, `@`, and functions not in the table. Expression trees deeper than `maximumDepth` are rejected, so hostile
+/// Subqueries (`expr[1h:5m]`, `expr[1h:]`) and `@` (`x @ 1700000000`, `@ start()`, `@ end()`)
+/// are parsed as Prometheus 2.42 parses them. Functions not in the table are a parse error. Expression trees deeper than `maximumDepth` are rejected, so hostile
 /// input cannot exhaust the stack.
 ///
 /// Every error is a `ParseError` at the offending token: `1:6: expected type range vector in call to
@@ -141,33 +142,50 @@ public struct PromQLParser {
         }
     }
 
-    /// `[5m]` and `offset 5m` after a selector; they bind tighter than any operator.
+    /// `[5m]`, `[1h:5m]`, `offset 5m` and `@ t` after an expression; they bind tighter than any
+    /// operator. Ranges apply to vector selectors, subqueries to any instant vector, offset and `@`
+    /// to selectors and subqueries, each once.
     private mutating func parsePostfix(_ primary: Parsed) throws(ParseError) -> Parsed {
         var result = primary
-        var hasOffset = false
         while true {
             let token = try lexer.peek()
             if token.kind == .leftBracket {
-                guard case .vectorSelector(let vector) = result.expr else {
-                    throw error(at: token, "ranges only allowed for vector selectors")
-                }
-                if hasOffset {
-                    throw error(at: token, "no offset modifiers allowed before range")
-                }
                 _ = try lexer.next()
+                let rangeToken = try lexer.peek()
                 let range = try parseDuration()
                 let close = try lexer.next()
                 if close.kind == .colon {
-                    throw error(at: close, "subqueries are not supported")
+                    if range == 0 { throw error(at: rangeToken, "duration must be greater than 0") }
+                    var step: Int64 = 0
+                    if try lexer.peek().kind != .rightBracket {
+                        let stepToken = try lexer.peek()
+                        guard stepToken.kind == .duration else {
+                            throw error(at: stepToken, "unexpected \(stepToken.errorDescription) in subquery selector, expected duration or \"]\"")
+                        }
+                        step = try parseDuration()
+                        if step == 0 { throw error(at: stepToken, "duration must be greater than 0") }
+                    }
+                    let end = try lexer.next()
+                    guard end.kind == .rightBracket else {
+                        throw error(at: end, "unexpected \(end.errorDescription) in subquery selector, expected \"]\"")
+                    }
+                    let type = result.expr.valueType
+                    guard type == .instantVector else { throw error(at: result.start, "subquery is only allowed on instant vector, got \(type.rawValue) instead") }
+                    result = Parsed(
+                        expr: .subquery(PromQLSubquery(expr: result.expr, rangeMilliseconds: range, stepMilliseconds: step)), start: result.start,
+                        depth: result.depth + 1)
+                    continue
                 }
+                guard case .vectorSelector(let vector) = result.expr else {
+                    throw error(at: token, "ranges only allowed for vector selectors")
+                }
+                if vector.offsetMilliseconds != 0 { throw error(at: token, "no offset modifiers allowed before range") }
+                if vector.at != nil { throw error(at: token, "no @ modifiers allowed before range") }
                 guard close.kind == .rightBracket else {
                     throw error(at: close, "unexpected \(close.errorDescription), expected \"]\"")
                 }
                 result.expr = .matrixSelector(vector, rangeMilliseconds: range)
             } else if Self.isKeyword(token, "offset") {
-                if hasOffset {
-                    throw error(at: token, "offset may not be set multiple times")
-                }
                 _ = try lexer.next()
                 var sign: Int64 = 1
                 switch try lexer.peek().kind {
@@ -180,23 +198,86 @@ public struct PromQLParser {
                     break
                 }
                 let offset = sign * (try parseDuration())
+                let alreadySet = error(at: result.start, "offset may not be set multiple times")
                 switch result.expr {
                 case .vectorSelector(var vector):
+                    if vector.offsetMilliseconds != 0 { throw alreadySet }
                     vector.offsetMilliseconds = offset
                     result.expr = .vectorSelector(vector)
                 case .matrixSelector(var vector, let range):
+                    if vector.offsetMilliseconds != 0 { throw alreadySet }
                     vector.offsetMilliseconds = offset
                     result.expr = .matrixSelector(vector, rangeMilliseconds: range)
+                case .subquery(var subquery):
+                    if subquery.offsetMilliseconds != 0 { throw alreadySet }
+                    subquery.offsetMilliseconds = offset
+                    result.expr = .subquery(subquery)
                 default:
                     throw error(
                         at: result.start,
-                        "offset modifier must be preceded by an instant vector selector or range vector selector")
+                        "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery")
                 }
-                hasOffset = true
+            } else if token.kind == .at {
+                _ = try lexer.next()
+                let at = try parseAtTime(result)
+                let alreadySet = error(at: result.start, "@ <timestamp> may not be set multiple times")
+                switch result.expr {
+                case .vectorSelector(var vector):
+                    if vector.at != nil { throw alreadySet }
+                    vector.at = at
+                    result.expr = .vectorSelector(vector)
+                case .matrixSelector(var vector, let range):
+                    if vector.at != nil { throw alreadySet }
+                    vector.at = at
+                    result.expr = .matrixSelector(vector, rangeMilliseconds: range)
+                case .subquery(var subquery):
+                    if subquery.at != nil { throw alreadySet }
+                    subquery.at = at
+                    result.expr = .subquery(subquery)
+                default:
+                    throw error(at: result.start, "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery")
+                }
             } else {
                 return result
             }
         }
+    }
+
+    /// What follows `@`: `start()`, `end()`, or a number of seconds, which Prometheus rounds to
+    /// milliseconds.
+    private mutating func parseAtTime(_ subject: Parsed) throws(ParseError) -> PromQLAtModifier {
+        let token = try lexer.peek()
+        if token.kind == .identifier, token.text == "start" || token.text == "end" {
+            _ = try lexer.next()
+            for kind in [PromQLToken.Kind.leftParen, .rightParen] {
+                let next = try lexer.peek()
+                guard next.kind == kind else { throw error(at: next, "unexpected \(next.errorDescription) in @, expected timestamp") }
+                _ = try lexer.next()
+            }
+            return token.text == "start" ? .start : .end
+        }
+        var sign = 1.0
+        var numberToken = token
+        if token.kind == .minus || token.kind == .plus {
+            sign = token.kind == .minus ? -1 : 1
+            _ = try lexer.next()
+            numberToken = try lexer.peek()
+        }
+        let seconds: Double
+        if numberToken.kind == .number {
+            seconds = sign * (try parseNumber(numberToken))
+        } else if numberToken.kind == .identifier, ["inf", "nan"].contains(numberToken.text.lowercased()) {
+            seconds = numberToken.text.lowercased() == "nan" ? .nan : sign * .infinity
+        } else {
+            throw error(at: numberToken, "unexpected \(numberToken.errorDescription) in @, expected timestamp")
+        }
+        _ = try lexer.next()
+        guard seconds.isFinite, seconds < 9.223372036854775807e18, seconds > -9.223372036854775807e18 else {
+            throw error(at: subject.start, "timestamp out of bounds for @ modifier: \(GoFormat.format(seconds, verb: "f", precision: nil))")
+        }
+        let milliseconds = (seconds * 1000).rounded()
+        // Go's int64() of what does not fit is the smallest int64 on amd64.
+        return .time(Swift.abs(milliseconds) < 9.223372036854775807e18 ? Int64(milliseconds) : .min)
     }
 
     private mutating func parseSelector() throws(ParseError) -> Parsed {

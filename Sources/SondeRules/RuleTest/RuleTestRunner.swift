@@ -50,7 +50,9 @@ public enum RuleTestRunner {
 
     static func run(_ test: RuleTestGroup, groups: [RuleGroup], evaluationInterval: Int64) -> [String] {
         let storage = MemorySeries()
-        let engine = PromQLEngine(source: storage)
+        var engine = PromQLEngine(source: storage)
+        // promtool gives a subquery without a step the file's evaluation interval.
+        engine.defaultSubqueryStepMilliseconds = evaluationInterval
         let expand = AlertTemplateExpansion.expander(externalLabels: test.externalLabels, externalURL: test.externalURL)
         var evaluators = groups.map { RuleGroupEvaluator(group: $0) }
         let input = InputSamples(test)

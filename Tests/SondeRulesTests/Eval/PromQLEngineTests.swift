@@ -247,6 +247,40 @@ struct PromQLEngineTests {
         #expect(try Self.vector(engine, "acos(x / 10)", at: 0)[#"{a="2"}"#] == 1.266103672779499)
     }
 
+    @Test("subqueries in a range query: each step equals the instant query at that time; @ start() and @ end() are the range's")
+    func subqueriesAndAtInRangeQueries() throws {
+        let engine = Self.engine([
+            try Self.series(#"c{a="1"}"#, step: 15_000, (0...80).map { Double($0 * $0 % 97) }),
+            try Self.series(#"c{a="2"}"#, step: 15_000, (0...80).map { Double($0 * 3) }),
+        ])
+        for text in ["max_over_time(rate(c[1m])[5m:30s])", "avg_over_time(c[3m:])", "min_over_time(max_over_time(c[1m:10s])[4m:1m] offset 1m)", "rate(c[2m:15s] @ 600)"] {
+            let expr = try PromQLParser.parse(text)
+            let range = try engine.rangeQuery(expr, start: 5 * Self.minute, end: 19 * Self.minute, step: 45_000)
+            for series in range {
+                for (time, value) in zip(series.timestamps, series.values) {
+                    let instant = try Self.vector(engine, text, at: time)
+                    let key = series.labels.pairs.isEmpty ? "{}" : series.labels.description
+                    #expect(instant[key] == value, "\(text) at \(time)")
+                }
+            }
+            #expect(!range.isEmpty, "\(text)")
+        }
+        let pinned = try engine.rangeQuery(try PromQLParser.parse("c @ start() - c @ end()"), start: 5 * Self.minute, end: 10 * Self.minute, step: Self.minute)
+        let expected = try Self.vector(engine, #"c @ 300 - c @ 600"#, at: 0)
+        for series in pinned { #expect(Set(series.values) == [expected[series.labels.description]!]) }
+        #expect(pinned.count == 2)
+    }
+
+    @Test("a subquery's inner steps count against the sample limit")
+    func subqueryLimit() throws {
+        var engine = Self.engine([try Self.series("c", step: Self.minute, (0...10).map(Double.init))])
+        engine.limits = PromQLLimits(maxSamples: 100, timeout: .seconds(10))
+        #expect(throws: SondeError.self) { try engine.instantQuery(try PromQLParser.parse("count_over_time(c[1h:1s])"), at: 10 * Self.minute) }
+        #expect(try engine.instantQuery(try PromQLParser.parse("count_over_time(c[1m:1s])"), at: 10 * Self.minute) == .vector([
+            PromQLSample(labels: Labels([]), value: 61, timestamp: 10 * Self.minute),
+        ]))
+    }
+
     @Test("a range query evaluates at every step and keeps each series' own points")
     func rangeQuery() throws {
         let engine = Self.engine([try Self.series("c", step: Self.minute, (0...10).map { Double($0) * 60 })])
