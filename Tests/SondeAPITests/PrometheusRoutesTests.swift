@@ -30,12 +30,21 @@ import Testing
         #expect(answer.body.contains(#"[1800000000,"36"]"#))
     }
 
+    @Test func subqueriesAtAndMaxSourceResolution() async throws {
+        let api = try api()
+        for query in ["max_over_time(sum(node_load1)%5B1m%3A20s%5D)", "sum(node_load1%20%40%201800000000)", "sum(node_load1)&max_source_resolution=raw"] {
+            let answer = try await api.get("/api/v1/query?query=" + query + "&time=1800000000")
+            #expect(answer.status == 200 && answer.body.contains(#""36""#), "\(query): \(answer.body)")
+        }
+    }
+
     @Test func malformedInputIsBadDataNever500() async throws {
         let api = try api()
         for path in [
             "/api/v1/query?query=sum(", "/api/v1/query", "/api/v1/query?query=up&time=yesterday", "/api/v1/query?query=%zz",
             "/api/v1/query_range?query=up&start=10&end=5&step=1", "/api/v1/query_range?query=up&start=0&end=100000000&step=1",
             "/api/v1/query_range?query=up&start=0&end=10&step=0", "/api/v1/series", "/api/v1/series?match[]=%7B%7D",
+            "/api/v1/query?query=up&max_source_resolution=5m", "/api/v1/query?query=up&tier=2m",
             "/api/v1/label/1bad/values", "/api/v1/query?query=up%7Bjob%3D~%22(a%2B)%2B%22%7D",
         ] {
             let answer = try await api.get(path)

@@ -72,6 +72,17 @@ enum PrometheusParameters {
         }
     }
 
+    /// Thanos' `max_source_resolution`: the coarsest rollup the answer may draw on for what the
+    /// raw ring no longer holds (`raw` or `0s`: raw samples only; `1m`; `1h` or `auto`, the default).
+    static func maxSourceResolution(_ parameters: RequestParameters) throws(APIError) -> Tier {
+        switch parameters["max_source_resolution"] ?? "auto" {
+        case "", "auto", "1h": return .hour
+        case "1m": return .minute
+        case "raw", "0s", "0": return .raw
+        case let text: throw APIError.badData("invalid parameter \"max_source_resolution\": expected auto, raw, 1m or 1h, got \"\(text)\"")
+        }
+    }
+
     static func tier(_ parameters: RequestParameters) throws(APIError) -> Store.TierChoice {
         guard let text = parameters["tier"], !text.isEmpty, text != "auto" else { return .automatic }
         guard let tier = Tier(name: text) else { throw APIError.badData("invalid parameter \"tier\": expected auto, raw, 1m or 1h, got \"\(text)\"") }

@@ -38,7 +38,9 @@ struct PrometheusQueryRoutes {
     func instant(_ parameters: RequestParameters) async throws(APIError) -> Response {
         let expr = try PrometheusParameters.expression(parameters)
         let at = try PrometheusParameters.time(parameters, "time", default: sources.clock.wallMilliseconds)
-        let body = try await queries.instant(expr, at: at, tier: try PrometheusParameters.tier(parameters), limits: try limits(parameters)) {
+        let body = try await queries.instant(
+            expr, at: at, tier: try PrometheusParameters.tier(parameters), maxRollup: try PrometheusParameters.maxSourceResolution(parameters), limits: try limits(parameters)
+        ) {
             PrometheusJSON.instant($0, at: at)
         }
         return APIResponse.success(body)
@@ -60,7 +62,8 @@ struct PrometheusQueryRoutes {
             throw APIError.badData("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
         }
         let body = try await queries.range(
-            expr, start: start, end: end, step: step, tier: try PrometheusParameters.tier(parameters), limits: try limits(parameters)
+            expr, start: start, end: end, step: step, tier: try PrometheusParameters.tier(parameters),
+            maxRollup: try PrometheusParameters.maxSourceResolution(parameters), limits: try limits(parameters)
         ) { series in
             PrometheusJSON.matrix(series.map { ($0.labels, $0.timestamps, $0.values) })
         }

@@ -16,8 +16,8 @@ struct QueryRunner: Sendable {
         PromQLLimits(maxSamples: settings.maxSamples, timeout: asked.map { min($0, settings.queryTimeout) } ?? settings.queryTimeout)
     }
 
-    func engine(tier: Store.TierChoice, limits: PromQLLimits) -> PromQLEngine {
-        var engine = PromQLEngine(source: StoreSampleSource(store: sources.store, tier: tier))
+    func engine(tier: Store.TierChoice, maxRollup: Tier = .hour, limits: PromQLLimits) -> PromQLEngine {
+        var engine = PromQLEngine(source: StoreSampleSource(store: sources.store, tier: tier, maxRollup: maxRollup))
         engine.limits = limits
         engine.defaultSubqueryStepMilliseconds = settings.subqueryStep.inMilliseconds
         return engine
@@ -25,10 +25,10 @@ struct QueryRunner: Sendable {
 
     /// `expr` at `at`, handed to `render` on the query's thread (rendering a large answer is work too).
     func instant<T: Sendable>(
-        _ expr: PromQLExpr, at: Int64, tier: Store.TierChoice = .automatic, limits: PromQLLimits,
+        _ expr: PromQLExpr, at: Int64, tier: Store.TierChoice = .automatic, maxRollup: Tier = .hour, limits: PromQLLimits,
         render: @escaping @Sendable (PromQLValue) -> T
     ) async throws(APIError) -> T {
-        let query = engine(tier: tier, limits: limits)
+        let query = engine(tier: tier, maxRollup: maxRollup, limits: limits)
         return try await gate.run { () throws(APIError) -> T in
             do throws(SondeError) {
                 return render(try query.instantQuery(expr, at: at))
@@ -41,10 +41,10 @@ struct QueryRunner: Sendable {
     /// `expr` at every `step` from `start` to `end`, its series sorted by labels, handed to `render`
     /// on the query's thread.
     func range<T: Sendable>(
-        _ expr: PromQLExpr, start: Int64, end: Int64, step: Int64, tier: Store.TierChoice = .automatic, limits: PromQLLimits,
+        _ expr: PromQLExpr, start: Int64, end: Int64, step: Int64, tier: Store.TierChoice = .automatic, maxRollup: Tier = .hour, limits: PromQLLimits,
         render: @escaping @Sendable ([PromQLSeries]) -> T
     ) async throws(APIError) -> T {
-        let query = engine(tier: tier, limits: limits)
+        let query = engine(tier: tier, maxRollup: maxRollup, limits: limits)
         return try await gate.run { () throws(APIError) -> T in
             do throws(SondeError) {
                 let series = try query.rangeQuery(expr, start: start, end: end, step: step)

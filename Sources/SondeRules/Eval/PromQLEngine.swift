@@ -111,6 +111,8 @@ final class PromQLEvaluation {
         var timestamps: [Int64]
         var values: [Double]
         var hasStaleMarkers: Bool
+        /// Points before this time are rollup buckets (see `PromQLSeries.rollupBefore`).
+        var rollupBefore: Int64?
     }
 
     /// A series' samples inside one range selector's window, staleness markers removed.
@@ -164,7 +166,7 @@ final class PromQLEvaluation {
             let prepared = series.sorted { Self.precedes($0.labels, $1.labels) }.map { series in
                 Loaded(
                     labels: series.labels, unnamed: series.labels.droppingMetricName, timestamps: series.timestamps, values: series.values,
-                    hasStaleMarkers: series.values.contains { StaleMarker.isStale($0) })
+                    hasStaleMarkers: series.values.contains { StaleMarker.isStale($0) }, rollupBefore: series.rollupBefore)
             }
             loaded[key] = prepared
             engine.selectionCache?.store(prepared, for: window.matchers, key: cacheKey)
@@ -279,8 +281,11 @@ final class PromQLEvaluation {
         let start = end - range
         var result: [Window] = []
         for series in loaded[selector.selector.description] ?? [] {
-            let from = SortedSearch.firstIndex(in: series.timestamps, atOrAfter: start)
+            var from = SortedSearch.firstIndex(in: series.timestamps, atOrAfter: start)
             let to = SortedSearch.firstIndex(in: series.timestamps, after: end)
+            // Over rollup points a window shorter than two buckets would hold one point or none:
+            // the bucket before it comes too, so rates span a bucket instead of vanishing.
+            if let rollupBefore = series.rollupBefore, start < rollupBefore, to - from < 2, from > 0 { from -= 1 }
             guard from < to else { continue }
             if series.hasStaleMarkers {
                 var timestamps: [Int64] = []

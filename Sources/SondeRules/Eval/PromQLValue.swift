@@ -19,6 +19,9 @@ public struct PromQLSeries: Sendable, Equatable {
     public var labels: Labels
     public var timestamps: [Int64]
     public var values: [Double]
+    /// From a sample source: the points before this time stand for rollup buckets (the value of
+    /// each bucket's last sample), not raw samples; nil when all are raw.
+    public var rollupBefore: Int64?
 
     public init(labels: Labels, timestamps: [Int64] = [], values: [Double] = []) {
         self.labels = labels

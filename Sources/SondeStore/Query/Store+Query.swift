@@ -28,6 +28,13 @@ extension Store {
         var detached: [(ref: UInt32, payload: [UInt8])]
     }
 
+    /// The oldest time `tier` holds data for; nil when it holds none.
+    /// Open chunks are looked at only when the ring does not reach before `before`.
+    public func oldestTimestamp(_ tier: Tier, before: Int64 = .min) -> Int64? {
+        let oldest = engine.withLock { $0.oldest(tier, before: before) }
+        return oldest == .max ? nil : oldest
+    }
+
     /// The series matching every matcher, with their data in [start, end] from one tier.
     public func select(_ matchers: [LabelMatcher], start: Int64, end: Int64, tier choice: TierChoice = .tier(.raw), step: Int64? = nil) throws(SondeError) -> [SeriesData] {
         let plan: ReadPlan = engine.withLock { engine in
@@ -143,22 +150,26 @@ extension StoreEngine {
         }
     }
 
+    /// The oldest time `tier` holds data for, in its ring or (when the ring does not reach before
+    /// `before`) in the open chunks; `.max` when it holds none.
+    func oldest(_ tier: Tier, before: Int64 = .min) -> Int64 {
+        var oldest = rings[tier.rawValue].segments.filter { $0.chunkCount > 0 }.map(\.minTimestamp).min() ?? .max
+        if oldest > before {
+            // Data not yet sealed counts too (a young store has all its rollups open).
+            for series in heads {
+                if let chunk = series[tier].chunk, chunk.count > 0 { oldest = min(oldest, chunk.firstTimestamp) }
+            }
+        }
+        return oldest
+    }
+
     /// The coarsest tier whose resolution is no coarser than the step and that still holds data from
     /// the range's start; without a step, raw. When no tier reaches back far enough, the one that
     /// reaches back furthest.
     func chooseTier(start: Int64, end: Int64, step: Int64?) -> Tier {
         guard let step, step > 0 else { return .raw }
         let candidates = Tier.allCases.filter { $0.resolution <= step }
-        func oldest(_ tier: Tier) -> Int64 {
-            var oldest = rings[tier.rawValue].segments.filter { $0.chunkCount > 0 }.map(\.minTimestamp).min() ?? .max
-            if oldest > start &+ tier.resolution {
-                // Data not yet sealed counts too (a young store has all its rollups open).
-                for series in heads {
-                    if let chunk = series[tier].chunk, chunk.count > 0 { oldest = min(oldest, chunk.firstTimestamp) }
-                }
-            }
-            return oldest
-        }
+        func oldest(_ tier: Tier) -> Int64 { self.oldest(tier, before: start &+ tier.resolution) }
         // A rollup point carries the time of its bucket's last sample, so a tier covers `start` when
         // its oldest point lies within one bucket of it.
         if let covering = candidates.reversed().first(where: { oldest($0) <= start &+ $0.resolution }) { return covering }

@@ -19,7 +19,8 @@ struct QueryCommand: ParsableCommand {
               an instant query at --time (default now): each series' value, as Prometheus' /api/v1/query;
               a range query with --start and --step: the value at each step, as /api/v1/query_range;
               a plain series selector with --start and no --step: every stored sample in the range.
-            The tier is chosen from range and step unless --tier names one.
+            Raw samples answer while the raw ring holds the range; only what it no longer holds comes from
+            the 1-minute or 1-hour rollups. --tier names one tier to read instead.
 
             Examples:
               sonde query 'rate(node_cpu_seconds_total{mode="idle"}[5m])'
