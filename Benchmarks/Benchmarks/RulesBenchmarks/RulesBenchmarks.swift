@@ -1,6 +1,8 @@
 // Figures of the rules issue (docs/performance.md has the results and the machine):
 //   500 alerting rules over 10,000 series evaluated in ≤ 100 ms per round on one core;
-//   rate(x[5m]) over 24 h at a 1 m step for 100 series in ≤ 50 ms.
+//   rate(x[5m]) over 24 h at a 1 m step for 100 series in ≤ 50 ms (raw samples since issue 16);
+//   the whole-PromQL issue's subquery over 24 h at a 1 m step for 100 series with rate inside, and
+//   a 7-day range query at the step Grafana picks for it (10 min), both from raw samples.
 // Both read a real store in a fresh directory under /tmp, filled first with host-like data.
 import Benchmark
 import Glibc
@@ -31,6 +33,20 @@ let benchmarks: @Sendable () -> Void = {
         let fixture = queryFixture
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { blackHole(try fixture.query()) }
+        benchmark.stopMeasurement()
+    }
+
+    Benchmark("query: max_over_time(rate(x[5m])[24h:1m]), 100 series, instant") { benchmark in
+        let fixture = queryFixture
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(try fixture.subquery()) }
+        benchmark.stopMeasurement()
+    }
+
+    Benchmark("query: rate(x[5m]) over 7 days at a 10 m step (Grafana's), 10 series") { benchmark in
+        let fixture = weekFixture
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(try fixture.week()) }
         benchmark.stopMeasurement()
     }
 }
@@ -115,7 +131,9 @@ final class RulesFixture: @unchecked Sendable {
 }
 
 /// 100 counters, one sample every 10 s over 24 h and 10 minutes before.
-let queryFixture = QueryFixture()
+let queryFixture = QueryFixture(series: 100, days: 1)
+/// Ten series of a week, one sample every 10 s: 60,480 samples each, all raw.
+let weekFixture = QueryFixture(series: 10, days: 7)
 
 final class QueryFixture: @unchecked Sendable {
     let directory = Scratch()
@@ -124,11 +142,13 @@ final class QueryFixture: @unchecked Sendable {
     let expr = try! PromQLParser.parse("rate(requests_total[5m])")
     let end: Int64 = 1_795_000_000_000
 
-    init() {
-        let store = try! Store.open(directory: directory.path)
+    init(series: Int, days: Int64) {
+        var options = StoreOptions()
+        options.maxBytes = 1 << 30
+        let store = try! Store.open(directory: directory.path, options: options)
         self.store = store
-        let start = end - 86_400_000
-        let refs = (0..<100).compactMap { store.seriesRef(Labels(name: "requests_total", ["instance": "host-\($0)"])) }
+        let start = end - days * 86_400_000
+        let refs = (0..<series).compactMap { store.seriesRef(Labels(name: "requests_total", ["instance": "host-\($0)"])) }
         var batch = SampleBatch()
         var time = start - 600_000
         while time <= end {
@@ -146,6 +166,19 @@ final class QueryFixture: @unchecked Sendable {
     func query() throws -> Int {
         let result = try engine.rangeQuery(expr, start: end - 86_400_000, end: end, step: 60_000)
         precondition(result.count == 100 && result[0].values.count >= 1440, "\(result.count) series")
+        return result.count
+    }
+
+    let subqueryExpr = try! PromQLParser.parse("max_over_time(rate(requests_total[5m])[24h:1m])")
+
+    func subquery() throws -> Int {
+        guard case .vector(let samples) = try engine.instantQuery(subqueryExpr, at: end), samples.count == 100 else { preconditionFailure("subquery") }
+        return samples.count
+    }
+
+    func week() throws -> Int {
+        let result = try engine.rangeQuery(expr, start: end - 7 * 86_400_000, end: end, step: 600_000)
+        precondition(result.count == 10 && result[0].values.count >= 1008, "\(result.count) series")
         return result.count
     }
 }
