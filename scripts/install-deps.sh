@@ -10,11 +10,14 @@ for option in "$@"; do
   case "$option" in
     # openssl makes the TLS tests' certificates; the Gunicorn log tests run a real Gunicorn and
     # logrotate, the PostgreSQL tests a real PostgreSQL (started by the tests as user postgres);
-    # prometheus brings promtool, against which `sonde rules test` is checked file by file;
+    # prometheus brings promtool, against which `sonde rules test` is checked file by file, and the
+    # server that answers the real-data differential, over data node_exporter and postgres_exporter
+    # record (the two prometheus-*-exporter packages);
     # prometheus-alertmanager brings amtool and Alertmanager, the reference for notifications;
     # curl asks the live HTTP API in its tests; chromium (headless) screenshots the status page;
     # python3-pip installs moto, the AWS emulator of the billing tests (below).
-    --test) packages+=(curl openssl gunicorn logrotate python3 python3-pip postgresql prometheus prometheus-alertmanager chromium) ;;
+    --test) packages+=(curl openssl gunicorn logrotate python3 python3-pip postgresql prometheus prometheus-alertmanager chromium
+      prometheus-node-exporter prometheus-postgres-exporter) ;;
     # mtail runs beside sonde on the same access log (Benchmarks/mtail/compare.sh).
     --bench) packages+=(mtail time python3 wrk) ;;
     *) echo "unknown option: $option" >&2; exit 2 ;;

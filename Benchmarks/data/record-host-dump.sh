@@ -4,7 +4,11 @@
 # text with timestamps (the format `sonde import` and `promtool tsdb
 # create-blocks-from openmetrics` both read).
 #
-#   Benchmarks/data/record-host-dump.sh OUT.om [SECONDS]   (default 900 = 15 minutes)
+#   Benchmarks/data/record-host-dump.sh OUT.om [SECONDS] [--fast]   (default 900 = 15 minutes)
+#
+# --fast scrapes back to back instead of once a second and stamps the scrapes a second apart,
+# ending now: every value is what the exporters served, but the recording takes about a minute
+# instead of fifteen (the real-data differential test, scripts/promql-real-data-differential.py).
 #
 # Runs as root: starts a throwaway PostgreSQL as user postgres on 127.0.0.1:54329
 # with a light pgbench load so the postgres series move, and both exporters on
@@ -12,6 +16,7 @@
 set -euo pipefail
 out=${1:?usage: record-host-dump.sh OUT.om [SECONDS]}
 seconds=${2:-900}
+pace=${3:-real}
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 work=$(mktemp -d /tmp/sonde-dump.XXXXXX)
 chown postgres "$work"
@@ -37,15 +42,16 @@ DATA_SOURCE_NAME="postgresql://postgres@127.0.0.1:54329/postgres?sslmode=disable
 pids+=($!)
 sleep 2
 
-python3 - "$out" "$seconds" <<'PY'
+python3 - "$out" "$seconds" "$pace" <<'PY'
 import sys, time, urllib.request
-out, seconds = sys.argv[1], int(sys.argv[2])
+out, seconds, fast = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "--fast"
 targets = {"node": "http://127.0.0.1:59100/metrics", "postgres": "http://127.0.0.1:59187/metrics"}
-start = int(time.time()) + 1
+start = int(time.time()) - seconds if fast else int(time.time()) + 1
 with open(out, "w") as f:
     for i in range(seconds):
         tick = start + i
-        time.sleep(max(0.0, tick - time.time()))
+        if not fast:
+            time.sleep(max(0.0, tick - time.time()))
         for job, url in targets.items():
             body = urllib.request.urlopen(url, timeout=0.9).read().decode()
             for line in body.splitlines():
