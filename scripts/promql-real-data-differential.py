@@ -13,7 +13,8 @@ It imports that file into a fresh sonde store (`sonde import`) and into Promethe
 (`promtool tsdb create-blocks-from openmetrics`), starts `sonde run` (collectors off) and
 `prometheus` on loopback ports, and sends both the same instant queries and the range queries a
 Grafana panel 1,000 points wide sends for 15 minutes, 6 hours, 24 hours and 7 days (steps 1s, 20s,
-1m and 10m; Grafana rounds range/points up to those), aligned to the step as Grafana aligns them.
+1m and 10m; Grafana rounds range/points to those), and the 15 minutes also at 15s and 1m; aligned
+to the step as Grafana aligns them.
 
 It compares the JSON answers: the same series (label sets), the same timestamps, and values equal
 or within 1e-9 relative (Prometheus adds group members in its own series order; sonde's order may
@@ -78,8 +79,10 @@ QUERIES = [
     'pg_up',
 ]
 
-# Grafana's step for a panel 1,000 points wide: range / 1000 rounded by its roundInterval.
-PANELS = [("15m", 900, 1), ("6h", 6 * 3600, 20), ("24h", DAY, 60), ("7d", 7 * DAY, 600)]
+# Grafana's step for a panel 1,000 points wide: range / 1000 rounded by its roundInterval. A
+# 15-minute panel also at 15 s (the Prometheus data source's default minimum) and 1 m (a narrow
+# panel), the steps at which sonde once answered from its 1-minute rollup.
+PANELS = [("15m", 900, 1), ("15m", 900, 15), ("15m", 900, 60), ("6h", 6 * 3600, 20), ("24h", DAY, 60), ("7d", 7 * DAY, 600)]
 
 
 def read_scrapes(path):
