@@ -54,7 +54,7 @@ public struct PromQLEngine: Sendable {
         switch expr.valueType {
         case .scalar, .instantVector: break
         case .rangeVector, .string:
-            throw SondeError(.invalidArgument, "invalid expression type \"\(expr.valueType.rawValue)\" for range query, must be scalar or instant vector")
+            throw SondeError(.invalidArgument, "invalid expression type \"\(expr.valueType.rawValue)\" for range query, must be Scalar or instant Vector")
         }
         let evaluation = try PromQLEvaluation(engine: self, expr: expr, start: start, end: end, step: step)
         var result: [PromQLSeries] = []
