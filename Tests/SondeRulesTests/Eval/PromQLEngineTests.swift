@@ -281,6 +281,26 @@ struct PromQLEngineTests {
         ]))
     }
 
+    @Test("nested subqueries stop at the query's deadline with Prometheus' message")
+    func subqueryTimeout() throws {
+        var engine = Self.engine([try Self.series("c", step: Self.minute, (0...10).map(Double.init))])
+        let nested = try PromQLParser.parse("max_over_time(max_over_time(rate(c[5m])[7d:1s])[7d:1s])")
+        for range in [false, true] {
+            // Loading passes the deadline check; the inner steps (one a second over two weeks, for
+            // each of a week's outer steps) cannot fit in 50 ms on any machine: the subquery's own
+            // checks must stop it.
+            engine.limits = PromQLLimits(maxSamples: .max, timeout: .milliseconds(50))
+            let error = #expect(throws: SondeError.self) {
+                if range {
+                    _ = try engine.rangeQuery(nested, start: 0, end: 10 * Self.minute, step: Self.minute)
+                } else {
+                    _ = try engine.instantQuery(nested, at: 10 * Self.minute)
+                }
+            }
+            #expect(error?.code == PromQLLimits.timeoutCode && error?.message == "query timed out in expression evaluation")
+        }
+    }
+
     @Test("a range query evaluates at every step and keeps each series' own points")
     func rangeQuery() throws {
         let engine = Self.engine([try Self.series("c", step: Self.minute, (0...10).map { Double($0) * 60 })])
