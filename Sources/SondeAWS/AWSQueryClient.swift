@@ -65,8 +65,14 @@ public struct AWSQueryClient: Sendable {
     /// smaller (only some actions take it, PutMetricData among them). Returns the bytes of the body
     /// as sent, for the caller's accounting. The signature covers the body as sent, as SigV4 wants.
     public func call(_ action: String, _ parameters: [(String, String)], gzip: Bool) async throws(AWSError) -> (root: XMLElement, bodyBytes: Int) {
+        try await call(action, body: Array(FormEncoding.queryBody(action: action, version: version, parameters: parameters).utf8), gzip: gzip)
+    }
+
+    /// `call` with the form body already encoded (`FormEncoding.queryBody`), for a caller that
+    /// measured it first (PutMetricData's 1 MB limit).
+    public func call(_ action: String, body formBody: [UInt8], gzip: Bool) async throws(AWSError) -> (root: XMLElement, bodyBytes: Int) {
         let url = self.url
-        var body = Array(FormEncoding.queryBody(action: action, version: version, parameters: parameters).utf8)
+        var body = formBody
         var contentType = [(name: "Content-Type", value: "application/x-www-form-urlencoded; charset=utf-8")]
         if gzip, body.count > Self.gzipThreshold, let compressed = Gzip.compress(body), compressed.count < body.count {
             body = compressed

@@ -215,17 +215,33 @@ public struct CloudWatchClient: Sendable {
     public static let maxDatumsPerRequest = 1_000
     public static let maxRequestBytes = 1_000_000
 
+    /// One PutMetricData request with its form body encoded once: a sender sizes it against the
+    /// 1 MB limit (`body.count`) and sends the same bytes.
+    public struct PutMetricDataRequest: Sendable {
+        public let namespace: String
+        public let datums: [Datum]
+        /// The uncompressed form body, which CloudWatch limits to `maxRequestBytes`.
+        public let body: [UInt8]
+
+        public init(namespace: String, _ datums: [Datum]) {
+            self.namespace = namespace
+            self.datums = datums
+            body = Array(FormEncoding.queryBody(action: "PutMetricData", version: apiVersion, parameters: putMetricDataParameters(namespace: namespace, datums)).utf8)
+        }
+    }
+
     /// Puts up to 1,000 datums (at most 1 MB of form body) into `namespace` in one request, the
     /// body gzip-compressed when that makes it smaller (CloudWatch takes `Content-Encoding: gzip` on
     /// PutMetricData). Returns the bytes of the body as sent.
     @discardableResult
-    public func putMetricData(namespace: String, _ data: [Datum], gzip: Bool = true) async throws(AWSError) -> Int {
-        try await query.call("PutMetricData", Self.putMetricDataParameters(namespace: namespace, data), gzip: gzip).bodyBytes
+    public func putMetricData(_ request: PutMetricDataRequest, gzip: Bool = true) async throws(AWSError) -> Int {
+        try await query.call("PutMetricData", body: request.body, gzip: gzip).bodyBytes
     }
 
-    /// The size of the uncompressed form body PutMetricData would send, which CloudWatch limits to 1 MB.
-    public static func putMetricDataBytes(namespace: String, _ data: [Datum]) -> Int {
-        FormEncoding.queryBody(action: "PutMetricData", version: apiVersion, parameters: putMetricDataParameters(namespace: namespace, data)).utf8.count
+    /// `putMetricData` of the request for these datums.
+    @discardableResult
+    public func putMetricData(namespace: String, _ data: [Datum], gzip: Bool = true) async throws(AWSError) -> Int {
+        try await putMetricData(PutMetricDataRequest(namespace: namespace, data), gzip: gzip)
     }
 
     /// PutMetricData's form parameters (query protocol), numbers in the shortest form that reads back the same.

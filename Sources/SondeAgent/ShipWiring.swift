@@ -38,7 +38,7 @@ public enum ShipWiring {
         let shipper = CloudWatchShipper(
             planner: planner, store: store,
             cursorPath: directory + "/cloudwatch-cursor.json", interval: cloudwatch.interval, logger: logger
-        ) { namespace, datums throws(AWSError) in try await client.putMetricData(namespace: namespace, datums, gzip: cloudwatch.gzip) }
+        ) { request throws(AWSError) in try await client.putMetricData(request, gzip: cloudwatch.gzip) }
         logger.info("ship ready", metadata: ["ship.endpoint": "\(HTTPRequest(url: endpoint).redactedURL)", "ship.region": "\(region)", "ship.namespace": "\(cloudwatch.namespace)"])
         // A per-host offset within the interval, so a fleet does not flush in the same second.
         var hash = FNV1a()

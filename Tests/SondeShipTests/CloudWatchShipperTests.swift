@@ -59,11 +59,11 @@ import Testing
         }
 
         var send: CloudWatchShipper.Send {
-            { namespace, datums throws(AWSError) in
+            { request throws(AWSError) in
                 let call = self.calls.add(1, ordering: .relaxed).newValue
-                if let error = self.fault(call, datums) { throw error }
-                let bytes = try await self.client.putMetricData(namespace: namespace, datums)
-                self.delivered.withLock { $0 += datums }
+                if let error = self.fault(call, request.datums) { throw error }
+                let bytes = try await self.client.putMetricData(request)
+                self.delivered.withLock { $0 += request.datums }
                 return bytes
             }
         }
@@ -161,7 +161,7 @@ import Testing
         }
         try await MotoServer.with { server in
             let endpoint = FaultyEndpoint(server) { _, datums in
-                CloudWatchClient.putMetricDataBytes(namespace: "Sonde", datums) > CloudWatchClient.maxRequestBytes
+                CloudWatchClient.PutMetricDataRequest(namespace: "Sonde", datums).body.count > CloudWatchClient.maxRequestBytes
                     ? AWSError(kind: .service, code: "RequestEntityTooLarge", status: 413, message: "over 1 MB") : nil
             }
             try ShipCursor(minute: Self.base).save(directory.path + "/cursor.json")

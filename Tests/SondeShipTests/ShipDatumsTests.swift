@@ -169,7 +169,7 @@ import Testing
             let client = CloudWatchClient(endpoint: server.endpoint, region: "eu-west-3", credentials: credentials, http: HTTPClient(), retry: .none)
             // The body goes gzip-compressed (moto reads Content-Encoding: gzip) at a fraction of its size.
             let sent = try await client.putMetricData(namespace: "Sonde", distribution + seconds)
-            let plain = CloudWatchClient.putMetricDataBytes(namespace: "Sonde", distribution + seconds)
+            let plain = CloudWatchClient.PutMetricDataRequest(namespace: "Sonde", distribution + seconds).body.count
             #expect(sent > 0 && sent * 4 < plain, "\(sent) bytes sent for \(plain) plain")
             func read(_ name: String, _ dimensions: [CloudWatchClient.Dimension], period: Int, _ stats: [String], start: Int64, end: Int64) async throws -> [[Double]] {
                 let metric = CloudWatchClient.Metric(namespace: "Sonde", name: name, dimensions: dimensions)

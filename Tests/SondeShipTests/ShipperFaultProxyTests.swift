@@ -40,8 +40,8 @@ import Testing
         try ShipCursor(minute: Self.base).save(cursorPath)
         func shipper(_ endpoint: String) -> CloudWatchShipper {
             let client = CloudWatchClient(endpoint: endpoint, region: "eu-west-3", credentials: credentials, http: HTTPClient(), retry: retry, timeout: .seconds(5))
-            return CloudWatchShipper(planner: planner, store: store, cursorPath: cursorPath, logger: quiet) { namespace, datums throws(AWSError) in
-                try await client.putMetricData(namespace: namespace, datums)
+            return CloudWatchShipper(planner: planner, store: store, cursorPath: cursorPath, logger: quiet) { request throws(AWSError) in
+                try await client.putMetricData(request)
             }
         }
         /// The round at the end of minute `k` (each a new shipper: a restart).

@@ -45,7 +45,7 @@ struct BenchShip {
         quiet.logLevel = .error
         let cursor = directory + "/cursor-\(gzip).json"
         return CloudWatchShipper(planner: ShipDatums(config: config, appended: [CloudWatchClient.Dimension("InstanceId", "i-0123456789abcdef0")]), store: store, cursorPath: cursor, logger: quiet) {
-            namespace, datums throws(AWSError) in try await client.putMetricData(namespace: namespace, datums, gzip: gzip)
+            request throws(AWSError) in try await client.putMetricData(request, gzip: gzip)
         }
     }
 

@@ -13,7 +13,7 @@ import Synchronization
 public final class CloudWatchShipper: Sendable {
     /// Sends one PutMetricData request and returns the bytes of its body as sent; the real one is
     /// `CloudWatchClient.putMetricData`.
-    public typealias Send = @Sendable (_ namespace: String, _ datums: [CloudWatchClient.Datum]) async throws(AWSError) -> Int
+    public typealias Send = @Sendable (_ request: CloudWatchClient.PutMetricDataRequest) async throws(AWSError) -> Int
 
     public struct Statistics: Sendable, Equatable {
         public var datumsSent = 0
@@ -152,14 +152,14 @@ public final class CloudWatchShipper: Sendable {
                 saveOrLog(cursor)
                 continue
             }
-            var batch = Array(pending.prefix(CloudWatchClient.maxDatumsPerRequest))
+            var request = CloudWatchClient.PutMetricDataRequest(namespace: namespace, Array(pending.prefix(CloudWatchClient.maxDatumsPerRequest)))
             // Long names and many dimensions can pass 1 MB before 1,000 datums.
-            while batch.count > 1, CloudWatchClient.putMetricDataBytes(namespace: namespace, batch) > CloudWatchClient.maxRequestBytes {
-                batch.removeLast(batch.count / 2)
+            while request.datums.count > 1, request.body.count > CloudWatchClient.maxRequestBytes {
+                request = CloudWatchClient.PutMetricDataRequest(namespace: namespace, Array(request.datums.dropLast(request.datums.count / 2)))
             }
-            guard await sendIsolatingRejects(batch, to: namespace) else { return cursor }
+            guard await sendIsolatingRejects(request) else { return cursor }
             requests += 1
-            let sent = cursor.datumsSent + batch.count
+            let sent = cursor.datumsSent + request.datums.count
             cursor = sent >= total ? ShipCursor(minute: cursor.minute + 60_000) : ShipCursor(minute: cursor.minute, datumsSent: sent)
             saveOrLog(cursor)
         }
@@ -168,9 +168,10 @@ public final class CloudWatchShipper: Sendable {
 
     /// Sends `batch`; on `InvalidParameterValue` splits it in halves until the refused datum is
     /// alone, and drops it. False when the request failed otherwise (retry next round).
-    func sendIsolatingRejects(_ batch: [CloudWatchClient.Datum], to namespace: String) async -> Bool {
+    func sendIsolatingRejects(_ request: CloudWatchClient.PutMetricDataRequest) async -> Bool {
+        let batch = request.datums, namespace = request.namespace
         do {
-            let bytes = try await send(namespace, batch)
+            let bytes = try await send(request)
             ledger.withLock { _ = $0?.record(namespace: namespace, batch) }
             state.withLock {
                 $0.requestsSent += 1
@@ -190,8 +191,8 @@ public final class CloudWatchShipper: Sendable {
                 return true
             }
             let half = batch.count / 2
-            guard await sendIsolatingRejects(Array(batch[..<half]), to: namespace) else { return false }
-            return await sendIsolatingRejects(Array(batch[half...]), to: namespace)
+            guard await sendIsolatingRejects(CloudWatchClient.PutMetricDataRequest(namespace: namespace, Array(batch[..<half]))) else { return false }
+            return await sendIsolatingRejects(CloudWatchClient.PutMetricDataRequest(namespace: namespace, Array(batch[half...])))
         }
     }
 
