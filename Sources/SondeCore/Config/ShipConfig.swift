@@ -52,19 +52,38 @@ public struct CloudWatchShipConfig: Sendable, Equatable {
         "probe_success", "probe_duration_seconds", "aws_billing_estimated_charges_usd",
     ]
 
-    /// The CloudWatch agent's metrics `naming: cwagent` can produce (SondeShip's `CWAgentMetrics`
-    /// computes them; docs/shipping.md says from what).
-    public static let cwagentMetricNames: [String] = {
-        var names = ["active", "idle", "nice", "guest", "guest_nice", "iowait", "irq", "softirq", "steal", "system", "user"].map { "cpu_usage_" + $0 }
-        names += ["total", "available", "free", "buffered", "cached", "active", "inactive", "used", "used_percent", "available_percent"].map { "mem_" + $0 }
-        names += ["used", "free", "total", "used_percent"].map { "swap_" + $0 }
-        names += ["total", "free", "used", "used_percent", "inodes_total", "inodes_free", "inodes_used"].map { "disk_" + $0 }
-        names += ["reads", "writes", "iops_in_progress", "read_bytes", "write_bytes", "read_time", "write_time", "io_time"].map { "diskio_" + $0 }
-        names += ["bytes_sent", "bytes_recv", "packets_sent", "packets_recv", "err_in", "err_out", "drop_in", "drop_out"].map { "net_" + $0 }
-        names += ["netstat_tcp_established", "netstat_tcp_time_wait", "processes_running", "processes_blocked"]
-        names += ["procstat_cpu_usage", "procstat_memory_rss", "procstat_memory_vms", "procstat_lookup_pid_count"]
-        return names.sorted()
+    /// Every CloudWatch agent metric `naming: cwagent` can produce, with its unit as the agent's
+    /// default-unit table gives it. The part of the name before the first `_` is the agent's
+    /// section (cpu, mem, swap, disk, diskio, net, netstat, processes, procstat).
+    public static let cwagentMetricUnits: [String: String] = {
+        var table: [String: String] = [:]
+        func add(_ prefix: String, _ fields: [String], _ unit: String) {
+            for field in fields { table[prefix + field] = unit }
+        }
+        add("cpu_usage_", ["active", "idle", "nice", "guest", "guest_nice", "iowait", "irq", "softirq", "steal", "system", "user"], "Percent")
+        add("mem_", ["total", "available", "free", "buffered", "cached", "active", "inactive", "used"], "Bytes")
+        add("mem_", ["used_percent", "available_percent"], "Percent")
+        add("swap_", ["used", "free", "total"], "Bytes")
+        add("swap_", ["used_percent"], "Percent")
+        add("disk_", ["total", "free", "used"], "Bytes")
+        add("disk_", ["inodes_total", "inodes_free", "inodes_used"], "Count")
+        add("disk_", ["used_percent"], "Percent")
+        add("diskio_", ["reads", "writes", "iops_in_progress"], "Count")
+        add("diskio_", ["read_bytes", "write_bytes"], "Bytes")
+        add("diskio_", ["read_time", "write_time", "io_time"], "Milliseconds")
+        add("net_", ["bytes_sent", "bytes_recv"], "Bytes")
+        add("net_", ["packets_sent", "packets_recv", "err_in", "err_out", "drop_in", "drop_out"], "Count")
+        add("netstat_tcp_", ["established", "time_wait"], "Count")
+        add("processes_", ["running", "blocked"], "Count")
+        add("procstat_", ["cpu_usage"], "Percent")
+        add("procstat_", ["memory_rss", "memory_vms"], "Bytes")
+        // The agent's unit table has no entry for it: it goes without a unit.
+        add("procstat_", ["lookup_pid_count"], "None")
+        return table
     }()
+
+    /// The names of `cwagentMetricUnits`, sorted: what `cwagent_metrics` may list.
+    public static let cwagentMetricNames = cwagentMetricUnits.keys.sorted()
 
     /// What `naming: cwagent` ships by default: the agent wizard's "Standard" set for EC2, with
     /// `cpu_usage_active`, which most CPU alarms use.

@@ -11,46 +11,22 @@ import SondeStore
 public struct CWAgentMetrics: Sendable {
     public static let namespace = "CWAgent"
 
-    /// A metric the agent sends, with its unit as the agent's default-unit table gives it.
+    /// A metric the agent sends: its unit and its section of the agent's configuration.
     struct Definition: Sendable {
         var unit: String
         var section: Section
     }
 
-    enum Section: Sendable { case cpu, mem, swap, disk, diskio, net, netstat, processes, procstat }
+    /// The agent's sections, named as the part of a metric name before its first `_`.
+    enum Section: String, Sendable { case cpu, mem, swap, disk, diskio, net, netstat, processes, procstat }
 
-    /// Every agent metric sonde can produce.
-    static let definitions: [String: Definition] = {
-        var table: [String: Definition] = [:]
-        for mode in ["active", "idle", "nice", "guest", "guest_nice", "iowait", "irq", "softirq", "steal", "system", "user"] {
-            table["cpu_usage_" + mode] = Definition(unit: "Percent", section: .cpu)
-        }
-        for field in ["total", "available", "free", "buffered", "cached", "active", "inactive", "used"] {
-            table["mem_" + field] = Definition(unit: "Bytes", section: .mem)
-        }
-        table["mem_used_percent"] = Definition(unit: "Percent", section: .mem)
-        table["mem_available_percent"] = Definition(unit: "Percent", section: .mem)
-        for field in ["used", "free", "total"] { table["swap_" + field] = Definition(unit: "Bytes", section: .swap) }
-        table["swap_used_percent"] = Definition(unit: "Percent", section: .swap)
-        for field in ["total", "free", "used"] { table["disk_" + field] = Definition(unit: "Bytes", section: .disk) }
-        for field in ["total", "free", "used"] { table["disk_inodes_" + field] = Definition(unit: "Count", section: .disk) }
-        table["disk_used_percent"] = Definition(unit: "Percent", section: .disk)
-        for field in ["reads", "writes", "iops_in_progress"] { table["diskio_" + field] = Definition(unit: "Count", section: .diskio) }
-        for field in ["read_bytes", "write_bytes"] { table["diskio_" + field] = Definition(unit: "Bytes", section: .diskio) }
-        for field in ["read_time", "write_time", "io_time"] { table["diskio_" + field] = Definition(unit: "Milliseconds", section: .diskio) }
-        for field in ["bytes_sent", "bytes_recv"] { table["net_" + field] = Definition(unit: "Bytes", section: .net) }
-        for field in ["packets_sent", "packets_recv", "err_in", "err_out", "drop_in", "drop_out"] { table["net_" + field] = Definition(unit: "Count", section: .net) }
-        table["netstat_tcp_established"] = Definition(unit: "Count", section: .netstat)
-        table["netstat_tcp_time_wait"] = Definition(unit: "Count", section: .netstat)
-        table["processes_running"] = Definition(unit: "Count", section: .processes)
-        table["processes_blocked"] = Definition(unit: "Count", section: .processes)
-        table["procstat_cpu_usage"] = Definition(unit: "Percent", section: .procstat)
-        table["procstat_memory_rss"] = Definition(unit: "Bytes", section: .procstat)
-        table["procstat_memory_vms"] = Definition(unit: "Bytes", section: .procstat)
-        // The agent's unit table has no entry for it: it goes without a unit.
-        table["procstat_lookup_pid_count"] = Definition(unit: "None", section: .procstat)
-        return table
-    }()
+    /// Every agent metric sonde can produce: `CloudWatchShipConfig.cwagentMetricUnits`, which the
+    /// configuration checks `cwagent_metrics` against, with each name's section.
+    static let definitions: [String: Definition] = CloudWatchShipConfig.cwagentMetricUnits.reduce(into: [:]) { table, entry in
+        let prefix = String(entry.key.prefix { $0 != "_" })
+        guard let section = Section(rawValue: prefix) else { preconditionFailure("\(entry.key): no agent section \(prefix)") }
+        table[entry.key] = Definition(unit: entry.value, section: section)
+    }
 
     /// How the agent names a process group in its dimensions: `exe`, `pattern` or `pidfile` with
     /// the configured string, and `process_name` when the group's command name is known.
