@@ -10,29 +10,15 @@ struct ShipAgentTests {
     @Test("the agent ships whole minutes; CloudWatch's SampleCount and Sum equal the store's; the cursor and self-metrics follow")
     func shipsToMoto() async throws {
         try await MotoServer.with { server in
-            let scratch = TemporaryDirectory("sonde-ship-agent")
-            defer { scratch.remove() }
-            let data = scratch.path + "/data"
-            let config = scratch.path + "/sonde.yaml"
-            writeFile(config, """
-                storage: {flush_interval: 500ms}
-                api: {listen: '127.0.0.1:0'}
-                collectors: {host: {interval: 1s}, process: {interval: 1s}, statsd: {enabled: false}, systemd: {enabled: false}}
-                ship:
-                  cloudwatch:
-                    enabled: true
-                    region: us-east-1
-                    endpoint: '\(server.endpoint)'
-                    namespace: SondeTest
-                    interval: 10s
-                    include: ['sonde_collector_duration_seconds{collector="host"}', host_memory_used_percent]
-                    dimensions: [collector]
-                    append_dimensions: [InstanceId, {Environment: test}]
-                    naming: cwagent
-                    cwagent_metrics: [cpu_usage_active, mem_used_percent, disk_used_percent, diskio_io_time, net_bytes_sent, procstat_lookup_pid_count]
-                """)
-            let credentials = ["AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true"]
-            let running = Sonde.start(["run", "--config", config, "--data-dir", data], environment: credentials)
+            let agent = ShippingAgent("sonde-ship-agent", server, collectors: "{host: {interval: 1s}, process: {interval: 1s}, statsd: {enabled: false}, systemd: {enabled: false}}", cloudwatch: [
+                "namespace: SondeTest",
+                #"include: ['sonde_collector_duration_seconds{collector="host"}', host_memory_used_percent]"#,
+                "dimensions: [collector]",
+                "append_dimensions: [InstanceId, {Environment: test}]",
+                "naming: cwagent",
+                "cwagent_metrics: [cpu_usage_active, mem_used_percent, disk_used_percent, diskio_io_time, net_bytes_sent, procstat_lookup_pid_count]",
+            ])
+            let running = agent.start()
             defer { running.stop() }
             #expect(waitForFile(running.errPath, containing: "ship ready"), "\(readFile(running.errPath))")
             let address = try #require(running.listeningAddress())
@@ -41,34 +27,27 @@ struct ShipAgentTests {
                 return Double(answer.firstMatch(of: /"value":\[[0-9.]+,"([0-9.]+)"\]/)?.1 ?? "") ?? 0
             }
             // The first whole minute after start ships 15 s after it ends, at the next 10 s round.
-            let cursorPath = data + "/ship/cloudwatch-cursor.json"
-            func cursorMinute() -> Int64? { Int64(readFile(cursorPath).firstMatch(of: /"minute":([0-9]+)/)?.1 ?? "") }
-            #expect(await waitUntil(seconds: 30) { cursorMinute() != nil }, "the first round saves where shipping starts: \(readFile(running.errPath))")
-            let start = try #require(cursorMinute())
+            #expect(await waitUntil(seconds: 30) { agent.cursorMinute() != nil }, "the first round saves where shipping starts: \(readFile(running.errPath))")
+            let start = try #require(agent.cursorMinute())
             // A minute with data has gone once a request has.
             #expect(await waitUntil(seconds: 110) { requestsSent() >= 1 }, "\(readFile(running.errPath))")
-            #expect((cursorMinute() ?? 0) > start)
-            let shippedThrough = try #require(cursorMinute())
+            #expect((agent.cursorMinute() ?? 0) > start)
+            let shippedThrough = try #require(agent.cursorMinute())
 
             // The last shipped minute as the store has it, through the dry run's statistics.
             let minute = shippedThrough - 60_000
-            let dry = Sonde.run(["ship", "--dry-run", "--since", "5m", "--config", config, "--data-dir", data])
+            let dry = Sonde.run(["ship", "--dry-run", "--since", "5m", "--config", agent.config, "--data-dir", agent.data])
             let stamp = Self.rfc3339(minute)
             let line = try #require(dry.stdout.split(separator: "\n").first { $0.contains(stamp) && $0.contains("sonde_collector_duration_seconds") }, "\(dry.stdout)")
             #expect(!dry.stdout.contains("host_memory_used_percent"), "with naming: cwagent host metrics go under the agent's names")
             let count = try #require(Double(line.firstMatch(of: /SampleCount=([0-9.]+)/)?.1 ?? ""))
             let sum = try #require(Double(line.firstMatch(of: /Sum=([0-9.e+-]+)/)?.1 ?? ""))
 
-            let read = shell("""
-                python3 -c 'import boto3, datetime; c = boto3.client("cloudwatch", endpoint_url="\(server.endpoint)", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"); \
-                t = datetime.datetime.fromtimestamp(\(minute / 1000), datetime.timezone.utc); \
-                r = c.get_metric_statistics(Namespace="SondeTest", MetricName="sonde_collector_duration_seconds", Dimensions=[{"Name": "collector", "Value": "host"}, {"Name": "Environment", "Value": "test"}], StartTime=t, EndTime=t + datetime.timedelta(minutes=1), Period=60, Statistics=["SampleCount", "Sum"]); \
-                p = r["Datapoints"][0]; print(p["SampleCount"], repr(p["Sum"]), p["Unit"])'
-                """)
+            let read = agent.statistics(namespace: "SondeTest", dimensions: #"{"collector": "host", "Environment": "test"}"#, start: minute, end: minute + 60_000)
             #expect(read.status == 0, "\(read.output)")
             let fields = read.output.split(whereSeparator: \.isWhitespace)
-            #expect(fields.count == 3 && Double(fields[0]) == count && fields[2] == "Seconds", "moto \(read.output) against the store's \(line)")
-            #expect(fields.count == 3 && abs((Double(fields[1]) ?? 0) - sum) <= 1e-9 * abs(sum), "moto \(read.output) against the store's \(line)")
+            #expect(fields.count == 4 && Double(fields[1]) == count && fields[3] == "Seconds", "moto \(read.output) against the store's \(line)")
+            #expect(fields.count == 4 && abs((Double(fields[2]) ?? 0) - sum) <= 1e-9 * abs(sum), "moto \(read.output) against the store's \(line)")
             // The agent's metrics, in its namespace, with its dimensions; off EC2 `host` stands for the instance.
             func listed() -> String {
                 shell("""
@@ -101,29 +80,12 @@ struct ShipAgentTests {
     @Test("kill -9 mid-run, then a restart: every minute CloudWatch holds equals the store's, at most one request resent")
     func killedAndRestarted() async throws {
         try await MotoServer.with { server in
-            let scratch = TemporaryDirectory("sonde-ship-kill")
-            defer { scratch.remove() }
-            let data = scratch.path + "/data"
-            let config = scratch.path + "/sonde.yaml"
-            writeFile(config, """
-                storage: {flush_interval: 500ms}
-                api: {listen: '127.0.0.1:0'}
-                collectors: {host: {interval: 1s}, process: {enabled: false}, statsd: {enabled: false}, systemd: {enabled: false}}
-                ship:
-                  cloudwatch:
-                    enabled: true
-                    region: us-east-1
-                    endpoint: '\(server.endpoint)'
-                    namespace: SondeKill
-                    interval: 10s
-                    include: ['sonde_collector_duration_seconds{collector="host"}']
-                    dimensions: [collector]
-                """)
-            let environment = ["AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true"]
-            let cursorPath = data + "/ship/cloudwatch-cursor.json"
-            func cursorMinute() -> Int64? { Int64(readFile(cursorPath).firstMatch(of: /"minute":([0-9]+)/)?.1 ?? "") }
+            let agent = ShippingAgent("sonde-ship-kill", server, collectors: "{host: {interval: 1s}, process: {enabled: false}, statsd: {enabled: false}, systemd: {enabled: false}}", cloudwatch: [
+                "namespace: SondeKill", #"include: ['sonde_collector_duration_seconds{collector="host"}']"#, "dimensions: [collector]",
+            ])
+            func cursorMinute() -> Int64? { agent.cursorMinute() }
 
-            let first = Sonde.start(["run", "--config", config, "--data-dir", data], environment: environment)
+            let first = agent.start()
             #expect(await waitUntil(seconds: 30) { cursorMinute() != nil }, "\(readFile(first.errPath))")
             let start = try #require(cursorMinute())
             // Killed as soon as a minute has gone: mid-run, with no chance to save anything.
@@ -133,14 +95,14 @@ struct ShipAgentTests {
             waitpid(first.pid, &status, 0)
             let atKill = try #require(cursorMinute())
 
-            let second = Sonde.start(["run", "--config", config, "--data-dir", data], environment: environment)
+            let second = agent.start()
             defer { second.stop() }
             // The minute of the kill and the restart ships too.
             #expect(await waitUntil(seconds: 110) { (cursorMinute() ?? 0) >= atKill + 60_000 }, "\(readFile(second.errPath))")
             let end = try #require(cursorMinute())
 
             // The store's minutes, through the dry run, against CloudWatch's.
-            let dry = Sonde.run(["ship", "--dry-run", "--since", "10m", "--config", config, "--data-dir", data])
+            let dry = Sonde.run(["ship", "--dry-run", "--since", "10m", "--config", agent.config, "--data-dir", agent.data])
             var stored: [Int64: (count: Double, sum: Double)] = [:]
             for line in dry.stdout.split(separator: "\n") where line.contains("sonde_collector_duration_seconds") {
                 guard let stamp = line.firstMatch(of: /^  (\S+)/)?.1, let count = Double(line.firstMatch(of: /SampleCount=([0-9.]+)/)?.1 ?? ""),
@@ -149,17 +111,12 @@ struct ShipAgentTests {
                 guard let minute = RFC3339.milliseconds(String(stamp)) else { continue }
                 stored[minute] = (count, sum)
             }
-            let read = shell("""
-                python3 -c 'import boto3, datetime; c = boto3.client("cloudwatch", endpoint_url="\(server.endpoint)", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"); \
-                t = datetime.datetime.fromtimestamp(\(start / 1000), datetime.timezone.utc); \
-                r = c.get_metric_statistics(Namespace="SondeKill", MetricName="sonde_collector_duration_seconds", Dimensions=[{"Name": "collector", "Value": "host"}], StartTime=t, EndTime=t + datetime.timedelta(seconds=\((end - start) / 1000)), Period=60, Statistics=["SampleCount", "Sum"]); \
-                [print(int(p["Timestamp"].timestamp() * 1000), p["SampleCount"], repr(p["Sum"])) for p in r["Datapoints"]]'
-                """)
+            let read = agent.statistics(namespace: "SondeKill", dimensions: #"{"collector": "host"}"#, start: start, end: end)
             #expect(read.status == 0, "\(read.output)")
             var shipped: [Int64: (count: Double, sum: Double)] = [:]
             for line in read.output.split(separator: "\n") {
                 let fields = line.split(separator: " ")
-                if fields.count == 3, let minute = Int64(fields[0]), let count = Double(fields[1]), let sum = Double(fields[2]) { shipped[minute] = (count, sum) }
+                if fields.count == 4, let minute = Int64(fields[0]), let count = Double(fields[1]), let sum = Double(fields[2]) { shipped[minute] = (count, sum) }
             }
             let minutes = Array(stride(from: start, to: end, by: 60_000))
             #expect(minutes.count >= 2)
@@ -177,6 +134,45 @@ struct ShipAgentTests {
                 #expect(remote.count == local.count && abs(remote.sum - local.sum) <= 1e-9 * abs(local.sum), "minute \(minute): CloudWatch \(remote), store \(local)")
             }
             #expect(resent <= 1, "only the one request in flight at the kill may go twice")
+        }
+    }
+
+    /// A scratch folder and a configuration that ships to `server` every 10 s, `cloudwatch`'s lines
+    /// added under `ship.cloudwatch`, with the credentials moto takes.
+    struct ShippingAgent {
+        let scratch: TemporaryDirectory
+        let endpoint: String
+        var data: String { scratch.path + "/data" }
+        var config: String { scratch.path + "/sonde.yaml" }
+
+        init(_ prefix: String, _ server: MotoServer, collectors: String, cloudwatch: [String]) {
+            scratch = TemporaryDirectory(prefix)
+            endpoint = server.endpoint
+            let ship = (["enabled: true", "region: us-east-1", "endpoint: '\(endpoint)'", "interval: 10s"] + cloudwatch).map { "    " + $0 + "\n" }.joined()
+            writeFile(config, "storage: {flush_interval: 500ms}\napi: {listen: '127.0.0.1:0'}\ncollectors: \(collectors)\nship:\n  cloudwatch:\n" + ship)
+        }
+
+        func start() -> Sonde.Running {
+            Sonde.start(["run", "--config", config, "--data-dir", data], environment: [
+                "AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true",
+            ])
+        }
+
+        /// The first minute the shipper has not sent, from its cursor file.
+        func cursorMinute() -> Int64? {
+            Int64(readFile(data + "/ship/cloudwatch-cursor.json").firstMatch(of: /"minute":([0-9]+)/)?.1 ?? "")
+        }
+
+        /// What moto holds for sonde_collector_duration_seconds with `dimensions` (a Python dict),
+        /// per minute in [start, end), through boto3, an independent client: a line per minute of
+        /// its time in milliseconds, SampleCount, Sum and Unit.
+        func statistics(namespace: String, dimensions: String, start: Int64, end: Int64) -> (status: Int32, output: String) {
+            shell("""
+                python3 -c 'import boto3, datetime; c = boto3.client("cloudwatch", endpoint_url="\(endpoint)", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"); \
+                t = datetime.datetime.fromtimestamp(\(start / 1000), datetime.timezone.utc); \
+                r = c.get_metric_statistics(Namespace="\(namespace)", MetricName="sonde_collector_duration_seconds", Dimensions=[{"Name": k, "Value": v} for k, v in \(dimensions).items()], StartTime=t, EndTime=t + datetime.timedelta(seconds=\((end - start) / 1000)), Period=60, Statistics=["SampleCount", "Sum"]); \
+                [print(int(p["Timestamp"].timestamp() * 1000), p["SampleCount"], repr(p["Sum"]), p["Unit"]) for p in sorted(r["Datapoints"], key=lambda p: p["Timestamp"])]'
+                """)
         }
     }
 
