@@ -48,7 +48,8 @@ public struct PromQLEngine: Sendable {
     public func rangeQuery(_ expr: PromQLExpr, start: Int64, end: Int64, step: Int64) throws(SondeError) -> [PromQLSeries] {
         guard step > 0 else { throw SondeError(.invalidArgument, "zero or negative query resolution step widths are not accepted") }
         guard start <= end else { throw SondeError(.invalidArgument, "end timestamp must not be before start time") }
-        guard (end - start) / step < PromQLEngine.maximumRangePoints else {
+        let (span, spanOverflows) = end.subtractingReportingOverflow(start)
+        guard !spanOverflows, span / step < PromQLEngine.maximumRangePoints else {
             throw SondeError(.invalidArgument, "exceeded maximum resolution of 11,000 points per timeseries; try decreasing the query resolution (?step=XX)")
         }
         switch expr.valueType {
@@ -95,7 +96,9 @@ public struct PromQLEngine: Sendable {
             case .matrix, .string:
                 break
             }
-            time += step
+            let (next, overflow) = time.addingReportingOverflow(step)
+            if overflow { break }
+            time = next
         }
         return result
     }
@@ -231,8 +234,8 @@ final class PromQLEvaluation {
         func recurse(_ inner: PromQLExpr) { collectWindows(inner, start: start, end: end, query: query, lookback: lookback, into: &windows) }
         func add(_ selector: PromQLVectorSelector, reach: Int64) {
             let key = selector.selector.description
-            let from = reference(selector.at, start, query: query) - selector.offsetMilliseconds - reach
-            let to = reference(selector.at, end, query: query) - selector.offsetMilliseconds
+            let from = reference(selector.at, start, query: query) &- selector.offsetMilliseconds &- reach
+            let to = reference(selector.at, end, query: query) &- selector.offsetMilliseconds
             if let known = windows[key] {
                 windows[key] = (known.matchers, min(known.start, from), max(known.end, to))
             } else {
@@ -244,8 +247,8 @@ final class PromQLEvaluation {
         case .vectorSelector(let selector): add(selector, reach: lookback)
         case .matrixSelector(let selector, let range): add(selector, reach: range)
         case .subquery(let subquery):
-            let from = reference(subquery.at, start, query: query) - subquery.offsetMilliseconds - subquery.rangeMilliseconds
-            let to = reference(subquery.at, end, query: query) - subquery.offsetMilliseconds
+            let from = reference(subquery.at, start, query: query) &- subquery.offsetMilliseconds &- subquery.rangeMilliseconds
+            let to = reference(subquery.at, end, query: query) &- subquery.offsetMilliseconds
             collectWindows(subquery.expr, start: from, end: to, query: query, lookback: lookback, into: &windows)
         case .call(let call):
             for argument in call.arguments { recurse(argument) }
@@ -290,7 +293,7 @@ final class PromQLEvaluation {
     /// The latest sample of each series in [t − offset − lookback, t − offset], unless it is a
     /// staleness marker.
     private func instantSamples(_ selector: PromQLVectorSelector, at time: Int64) -> [PromQLSample] {
-        let reference = reference(selector.at, time) - selector.offsetMilliseconds
+        let reference = reference(selector.at, time) &- selector.offsetMilliseconds
         let key = selector.selector.description
         let loadedSeries = loaded[key] ?? []
         let cursorKey = "instant \(selector.offsetMilliseconds)\(selector.at == nil ? "" : "@") " + key
@@ -302,7 +305,7 @@ final class PromQLEvaluation {
             let next = SortedSearch.firstIndex(in: series.timestamps, after: reference, near: cursors[position])
             cursors[position] = next
             let index = next - 1
-            guard index >= 0, series.timestamps[index] >= reference - lookback else { continue }
+            guard index >= 0, series.timestamps[index] >= reference &- lookback else { continue }
             let value = series.values[index]
             if StaleMarker.isStale(value) { continue }
             samples.append(PromQLSample(labels: series.labels, value: value, timestamp: series.timestamps[index]))
@@ -313,8 +316,8 @@ final class PromQLEvaluation {
     /// Each series' samples in [t − offset − range, t − offset] without staleness markers; series
     /// with none are left out.
     private func windows(_ selector: PromQLVectorSelector, range: Int64, at time: Int64) -> [Window] {
-        let end = reference(selector.at, time) - selector.offsetMilliseconds
-        let start = end - range
+        let end = reference(selector.at, time) &- selector.offsetMilliseconds
+        let start = end &- range
         let key = selector.selector.description
         let loadedSeries = loaded[key] ?? []
         // Where this selector's windows began and ended at the step before, per series.
@@ -352,10 +355,16 @@ final class PromQLEvaluation {
     /// [t − offset − range, t − offset] (t being the `@` time if it has one), series by label set.
     private func subqueryWindows(_ subquery: PromQLSubquery, at time: Int64) throws(SondeError) -> [Window] {
         let step = subquery.stepMilliseconds > 0 ? subquery.stepMilliseconds : defaultSubqueryStep
-        let end = reference(subquery.at, time) - subquery.offsetMilliseconds
-        let start = end - subquery.rangeMilliseconds
-        // The first multiple of the step at or after the window's start, as Prometheus aligns it.
-        var instant = start >= 0 ? (start + step - 1) / step * step : -((-start) / step * step)
+        let end = reference(subquery.at, time) &- subquery.offsetMilliseconds
+        let start = end &- subquery.rangeMilliseconds
+        // The first multiple of the step at or after the window's start, as Prometheus aligns it
+        // (Go's division truncates toward zero, as Swift's does).
+        var instant = step * (start / step)
+        if instant < start {
+            let (next, overflow) = instant.addingReportingOverflow(step)
+            guard !overflow else { return [] }
+            instant = next
+        }
         // Keyed by the inner expression: its value at an instant does not depend on the window.
         let key = subquery.expr.description
         var known = subqueryResults[key] ?? [:]
@@ -384,7 +393,10 @@ final class PromQLEvaluation {
                 series[index].timestamps.append(instant)
                 series[index].values.append(sample.value)
             }
-            instant += step
+            // An `@` near the end of time: the next step would wrap around.
+            let (next, overflow) = instant.addingReportingOverflow(step)
+            if overflow { break }
+            instant = next
         }
         subqueryResults[key] = known
         return series.sorted { Self.precedes($0.labels, $1.labels) }.map { entry in

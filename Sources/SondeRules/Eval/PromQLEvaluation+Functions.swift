@@ -177,7 +177,7 @@ extension PromQLEvaluation {
         result.reserveCapacity(windows.count)
         for window in windows {
             guard let value = try compute(window, PromQLVectorSelectorRange(
-                start: reference - selector.offset - selector.range, end: reference - selector.offset, range: selector.range)) else { continue }
+                start: reference &- selector.offset &- selector.range, end: reference &- selector.offset, range: selector.range)) else { continue }
             result.append(PromQLSample(labels: keepName ? window.labels : window.unnamed, value: value, timestamp: time))
         }
         // Series of one metric name stay distinct without it; only a selector that may match

@@ -301,6 +301,27 @@ struct PromQLEngineTests {
         }
     }
 
+    @Test("times at the ends of int64 milliseconds wrap as Go's do: empty answers, never a trap")
+    func extremeTimes() throws {
+        let engine = Self.engine([try Self.series("c", step: Self.minute, (0...10).map(Double.init))])
+        for text in [
+            "c @ -9223372036854775", "c @ 9223372036854775", "rate(c[5m] @ -9223372036854775)", "rate(c[5m] offset -1m @ 9223372036854775)",
+            "max_over_time(c[1m:1ms] @ -9223372036854775)", "count_over_time(c[1h:] @ 9223372036854775.807)", "c offset -292y", "c[5m] offset 292y",
+        ] {
+            let expr = try PromQLParser.parse(text)
+            let value = try engine.instantQuery(expr, at: 5 * Self.minute)
+            #expect(value == .vector([]) || value == .matrix([]), "\(text): \(value)")
+            if expr.valueType == .instantVector {
+                #expect(try engine.rangeQuery(expr, start: 0, end: 5 * Self.minute, step: Self.minute).isEmpty, "\(text)")
+            }
+        }
+        // A range query's span that does not fit in int64 is too many points, not a trap.
+        #expect(throws: SondeError.self) { try engine.rangeQuery(try PromQLParser.parse("c"), start: .min + 1, end: .max - 1, step: .max) }
+        // Steps to the very end of time stop there.
+        let last = try engine.rangeQuery(try PromQLParser.parse("time()"), start: .max - 2 * Self.minute, end: .max, step: Self.minute)
+        #expect(last.first?.timestamps.count == 3)
+    }
+
     @Test("a range query evaluates at every step and keeps each series' own points")
     func rangeQuery() throws {
         let engine = Self.engine([try Self.series("c", step: Self.minute, (0...10).map { Double($0) * 60 })])
