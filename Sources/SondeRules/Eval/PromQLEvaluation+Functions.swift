@@ -109,10 +109,7 @@ extension PromQLEvaluation {
             guard let argument = arguments.first else {
                 return .vector([PromQLSample(labels: Labels([]), value: Self.dateField(name, seconds: time / 1000), timestamp: time)])
             }
-            // Go's int64(v): toward zero; what cannot convert becomes the smallest int64, as on amd64.
-            return try elementwise(argument, at: time) { value in
-                Self.dateField(name, seconds: value.isFinite && Swift.abs(value) < 9.2e18 ? Int64(value) : .min)
-            }
+            return try elementwise(argument, at: time) { Self.dateField(name, seconds: GoTime.int64($0)) }
         case "sort", "sort_desc":
             // By value, NaN last; equal values keep their order.
             let descending = call.function.name == "sort_desc"
@@ -379,18 +376,16 @@ extension PromQLEvaluation {
 
     /// A calendar field of a Unix time in UTC, as Go's `time` package gives it.
     static func dateField(_ name: String, seconds: Int64) -> Double {
-        let days = seconds >= 0 ? seconds / 86_400 : -((-(seconds + 1)) / 86_400) - 1
-        let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = CivilDate.civil(fromDays: days)
+        let fields = GoTime.fields(unixSeconds: seconds)
         switch name {
-        case "hour": return Double(secondOfDay / 3600)
-        case "minute": return Double(secondOfDay % 3600 / 60)
-        case "day_of_month": return Double(day)
-        case "day_of_week": return Double(((days % 7) + 7 + 4) % 7)  // 1970-01-01 was a Thursday
-        case "day_of_year": return Double(days - CivilDate.daysFromCivil(year: year, month: 1, day: 1) + 1)
-        case "days_in_month": return Double(CivilDate.daysInMonth(year: year, month: month))
-        case "month": return Double(month)
-        default: return Double(year)
+        case "hour": return Double(fields.hour)
+        case "minute": return Double(fields.minute)
+        case "day_of_month": return Double(fields.day)
+        case "day_of_week": return Double(fields.weekday)
+        case "day_of_year": return Double(fields.dayOfYear + 1)
+        case "days_in_month": return Double(GoTime.daysIn(month: fields.month, year: fields.year))
+        case "month": return Double(fields.month)
+        default: return Double(fields.year)
         }
     }
 
