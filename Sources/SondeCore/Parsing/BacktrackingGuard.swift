@@ -5,11 +5,11 @@
 /// time; sonde's engine does not, so a selector from the HTTP API could otherwise take a core.
 /// The patterns refused here are rare in label matchers, and each has a linear equivalent (a
 /// character class, or the inner repetition dropped), which the error message suggests.
-enum BacktrackingGuard {
+public enum BacktrackingGuard {
     static let maximumUnboundedRepetitions = 12
 
     /// Nil when the pattern is safe to run, else why not.
-    static func problem(in pattern: String) -> String? {
+    public static func problem(in pattern: String) -> String? {
         let bytes = Array(pattern.utf8)
         // One entry per open group: whether it contains a repetition or an alternation.
         var groups: [Bool] = [false]

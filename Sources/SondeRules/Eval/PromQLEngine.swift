@@ -429,6 +429,11 @@ final class PromQLEvaluation {
 
     func regex(_ pattern: String) throws(SondeError) -> Regex<AnyRegexOutput> {
         if let cached = regexCache[pattern] { return cached }
+        // Swift's engine backtracks (RE2, Prometheus', does not): `(a|a)*c` against a label of 30
+        // letters would hold a core for minutes, past any query timeout, as selectors would.
+        if let problem = BacktrackingGuard.problem(in: pattern) {
+            throw SondeError(.invalidArgument, "regular expression \"\(Labels.escape(pattern))\" refused in label_replace(): \(problem)")
+        }
         do {
             let compiled = try Regex("^(?:" + pattern + ")$").dotMatchesNewlines().matchingSemantics(.unicodeScalar)
             regexCache[pattern] = compiled

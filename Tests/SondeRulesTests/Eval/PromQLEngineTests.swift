@@ -164,6 +164,11 @@ struct PromQLEngineTests {
             == [#"up{host="db-1",instance="db-1:9187"}"#: 1])
         #expect(try Self.vector(engine, #"label_replace(up, "host", "$1", "instance", "nomatch")"#, at: Self.minute)
             == [#"up{instance="db-1:9187"}"#: 1])
+        // A pattern that backtracks exponentially is refused, as in selectors, before it can run.
+        let long = String(repeating: "a", count: 40)
+        let hostile = #"label_replace(label_replace(up, "x", ""# + long + #"", "", ""), "y", "$1", "x", "(a|a)*c")"#
+        let refusal = #expect(throws: SondeError.self) { try Self.vector(engine, hostile, at: Self.minute) }
+        #expect(refusal?.message.hasPrefix(#"regular expression "(a|a)*c" refused in label_replace(): a repeated group"#) == true, "\(String(describing: refusal))")
         #expect(try Self.vector(engine, #"absent(nothing{job="x",a=~"b"})"#, at: 0) == [#"{job="x"}"#: 1])
         #expect(try Self.vector(engine, "absent(up)", at: 0).isEmpty)
         #expect(try Self.vector(engine, "absent_over_time(nothing[5m])", at: 0) == ["{}": 1])
