@@ -110,6 +110,7 @@ public enum Agent {
         return RuleEvaluationService(
             store: store, groups: groups, evaluationInterval: config.rules.evaluationInterval,
             stateDirectory: stateDirectory, outageTolerance: config.rules.outageTolerance,
-            expand: AlertTemplateExpansion.expander(externalLabels: [:], externalURL: ""), notify: notify, clock: clock, logger: logger)
+            expand: AlertTemplateExpansion.expander(externalLabels: [:], externalURL: ""),
+            queryLimits: PromQLLimits(maxSamples: config.api.maxSamples, timeout: config.api.queryTimeout), notify: notify, clock: clock, logger: logger)
     }
 }

@@ -37,6 +37,10 @@ public final class RuleEvaluationService: Service, Sendable {
     private let initialGroups: [RuleSet.LoadedGroup]
     /// Where firing and resolved alerts go after each round; nil without `notify:`.
     private let notify: NotifyService?
+    /// What each rule's query may load and how long it may run (the API's `max_samples` and
+    /// `query_timeout`): a subquery written with a 1 ms step over 30 days fails that rule, and the
+    /// other rules go on.
+    private let queryLimits: PromQLLimits?
     /// Groups handed over by a reload, taken up at the next wake-up.
     private let replacement = Mutex<[RuleSet.LoadedGroup]?>(nil)
     /// The groups as their last rounds left them, for the HTTP API.
@@ -48,8 +52,9 @@ public final class RuleEvaluationService: Service, Sendable {
     public init(
         store: Store, groups: [RuleSet.LoadedGroup], evaluationInterval: Duration, stateDirectory: String,
         outageTolerance: Duration = .milliseconds(AlertStateFile.defaultOutageTolerance), expand: @escaping AlertTemplateExpander,
-        notify: NotifyService? = nil, clock: any SondeClock, logger: Logger
+        queryLimits: PromQLLimits? = nil, notify: NotifyService? = nil, clock: any SondeClock, logger: Logger
     ) {
+        self.queryLimits = queryLimits
         self.notify = notify
         self.store = store
         self.clock = clock
@@ -96,6 +101,7 @@ public final class RuleEvaluationService: Service, Sendable {
         ])
         var engine = PromQLEngine(source: StoreSampleSource(store: store, tier: .tier(.raw)))
         engine.defaultSubqueryStepMilliseconds = globalInterval
+        engine.limits = queryLimits
         let sink = StoreRuleSink(store: store)
         var saveFailing = false
         while !Task.isCancelled {

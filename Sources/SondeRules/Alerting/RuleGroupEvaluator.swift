@@ -66,7 +66,8 @@ public struct RuleGroupEvaluator: Sendable {
     }
 
     /// Evaluates every rule at `time`, writing recording rules' results, `ALERTS` and
-    /// `ALERTS_FOR_STATE` through `sink`.
+    /// `ALERTS_FOR_STATE` through `sink`. The engine's limits, if any, bound each rule's query on
+    /// its own (a rule over them fails alone, as in Prometheus).
     public mutating func evaluate(
         at time: Int64, engine: PromQLEngine, sink: some RuleSampleSink, expand: AlertTemplateExpander
     ) -> RoundResult {
@@ -83,6 +84,7 @@ public struct RuleGroupEvaluator: Sendable {
         for (index, rule) in group.rules.enumerated() {
             let started = clock.now
             defer { lastDurations[index] = (clock.now - started).inSeconds }
+            engine.limits = engine.limits?.renewed()
             do {
                 let output = try evaluateRule(index, rule, at: time, engine: engine, expand: expand, round: &round)
                 for (labels, value) in output { write(labels, value) }

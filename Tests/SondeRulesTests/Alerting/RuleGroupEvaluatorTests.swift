@@ -66,6 +66,34 @@ struct RuleGroupEvaluatorTests {
         #expect(written["total:up:doubled"] == 2)
     }
 
+    @Test("under the engine's limits a rule over them fails alone; each rule has its own time")
+    func limitsBoundEachRule() throws {
+        let group = try Self.group("""
+            groups:
+              - name: g
+                rules:
+                  - record: too:many:samples
+                    expr: count_over_time(up[100d])
+                  - record: too:slow
+                    expr: max_over_time(max_over_time(no_such_series[7d:1s])[7d:1s])
+                  - record: instance:up:doubled
+                    expr: up * 2
+            """)
+        // 100,000 samples a minute apart: about 69 days.
+        let sink = RecordingSink(Self.up([("a", [Double](repeating: 1, count: 100_000))]))
+        var engine = PromQLEngine(source: sink)
+        engine.limits = PromQLLimits(maxSamples: 50_000, timeout: .milliseconds(200))
+        var evaluator = RuleGroupEvaluator(group: group)
+        // A second round: had the first round used up the deadline, every rule would time out now.
+        for time: Int64 in [99_999 * 60_000, 100_000 * 60_000] {
+            let round = evaluator.evaluate(at: time, engine: engine, sink: sink, expand: AlertTemplateExpansion.expander())
+            #expect(round.failures.map(\.0) == ["too:many:samples", "too:slow"], "\(round.failures)")
+            #expect(round.failures.first?.1 == "query processing would load too many samples into memory in query execution")
+            #expect(round.failures.last?.1 == "query timed out in expression evaluation")
+            #expect(sink.written(at: time)[#"instance:up:doubled{instance="a"}"#] == 2)
+        }
+    }
+
     @Test("a series a rule stops returning gets a staleness marker; ALERTS follow the alert's state")
     func stalenessAndAlerts() throws {
         let group = try Self.group("""
