@@ -89,6 +89,15 @@ QUERIES = [
     'node_cpu_seconds_total[5m]',
 ]
 
+# What Prometheus refuses, and with which words: typos and misuses people paste.
+REFUSED = [
+    'sum(node_load1', 'rate(node_load1)', 'node_load1[5m5m]', 'node_load1[1.5m]', 'node_load1 offset 0', 'node_load1{',
+    'sum by (job) node_load1', 'node_load1 @ foo', 'rate(node_load1[5m:1m:1m])', '1 +', 'topk(node_load1)',
+    'node_load1 and 1', 'label_replace(node_load1, "1a", "", "", "")', 'nosuchfunction(node_load1)', 'node_load1[5m] + 1',
+    'rate(node_load1[0s])', 'node_load1 offset 5m offset 1m', 'count_values(1, node_load1)', 'holt_winters(node_load1[5m], 2, 0.5)',
+    '{}', '{job=~".*"}', 'node_load1[5m] @ end() offset 1m @ 0',
+]
+
 # Times at the ends of int64 milliseconds, where Go's arithmetic wraps around: empty answers, the
 # same on both sides (sonde once trapped on them).
 EDGES = [
@@ -270,9 +279,9 @@ def main():
         asked = 0
         # Instants: the recording's end and middle, inside the replayed history, a week back.
         instants = [end, end - 450, end - 2 * 3600 - 17, end - 3 * DAY - 1234, end - 7 * DAY + 600]
-        for query in QUERIES + EDGES:
+        for query in QUERIES + EDGES + REFUSED:
             ordered = query.startswith(("sort", "topk"))
-            empty_before = tally["empty"]
+            empty_before, errors_before = tally["empty"], len(tally["errors"])
             for at in instants:
                 params = {"query": query, "time": str(at)}
                 compare(f"{query} @ {at}", ask(ours, "/api/v1/query", params), ask(theirs, "/api/v1/query", params), ordered, tally)
@@ -285,6 +294,8 @@ def main():
                 asked += 1
             if query in EDGES:
                 tally["empty"] = empty_before
+            if query in REFUSED and len(tally["errors"]) - errors_before < 5 + len(PANELS):
+                tally["real"].append(f"{query}: sonde or prometheus accepts it")
         for difference in tally["real"]:
             print("REAL", difference)
         print(f"queries: {asked} ({tally['empty']} empty on both sides, {len(tally['errors'])} refused by both alike), "

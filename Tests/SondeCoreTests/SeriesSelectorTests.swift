@@ -61,7 +61,7 @@ import Testing
         (#"{job=~".*"}"#, 1, "vector selector must contain at least one non-empty matcher"),
         (#"{job=""}"#, 1, "vector selector must contain at least one non-empty matcher"),
         (#"  {job!="x"}"#, 3, "vector selector must contain at least one non-empty matcher"),
-        ("up{", 4, "unexpected end of input, expected a label matcher"),
+        ("up{", 4, "unexpected end of input inside braces"),
         ("up{job", 7, "unexpected end of input, expected a label matching operator (\"=\", \"!=\", \"=~\" or \"!~\")"),
         ("up{job==\"a\"}", 7, "unexpected \"==\", expected a label matching operator (\"=\", \"!=\", \"=~\" or \"!~\")"),
         ("up{job=a}", 8, "unexpected identifier \"a\", expected a quoted label value"),

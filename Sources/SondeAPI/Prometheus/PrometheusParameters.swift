@@ -61,14 +61,17 @@ enum PrometheusParameters {
         try expression(parameters["query"], name: "query")
     }
 
-    /// The PromQL in parameter `name` (`query` for the query API, `expr` for `/graph`).
-    static func expression(_ text: String?, name: String) throws(APIError) -> PromQLExpr {
-        guard let text, !text.isEmpty else { throw APIError.badData("invalid parameter \"\(name)\": unknown position: parse error: no expression found in input") }
+    /// The PromQL in parameter `name` (`query` for the query API, `expr` for `/graph`). Errors read
+    /// `invalid parameter "query": 1:15: parse error: unclosed left parenthesis`; without
+    /// `naming` the parameter, as Prometheus' `query_range` words them.
+    static func expression(_ text: String?, name: String, naming: Bool = true) throws(APIError) -> PromQLExpr {
+        let prefix = naming ? "invalid parameter \"\(name)\": " : ""
+        guard let text, !text.isEmpty else { throw APIError.badData(prefix + "unknown position: parse error: no expression found in input") }
         guard text.utf8.count <= 256 * 1024 else { throw APIError.badData("invalid parameter \"\(name)\": longer than 256 KiB") }
         do {
             return try PromQLParser.parse(text)
         } catch {
-            throw APIError.badData("invalid parameter \"\(name)\": \(error)")
+            throw APIError.badData(prefix + "\(error.line):\(error.column): parse error: \(error.message)")
         }
     }
 

@@ -47,7 +47,6 @@ struct PrometheusQueryRoutes {
     }
 
     func range(_ parameters: RequestParameters) async throws(APIError) -> Response {
-        let expr = try PrometheusParameters.expression(parameters)
         guard let startText = parameters["start"] else { throw APIError.badData("invalid parameter \"start\": cannot parse \"\" to a valid timestamp") }
         guard let endText = parameters["end"] else { throw APIError.badData("invalid parameter \"end\": cannot parse \"\" to a valid timestamp") }
         guard let stepText = parameters["step"] else { throw APIError.badData("invalid parameter \"step\": cannot parse \"\" to a valid duration") }
@@ -61,6 +60,8 @@ struct PrometheusQueryRoutes {
         guard (end - start) / step < PromQLEngine.maximumRangePoints else {
             throw APIError.badData("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
         }
+        // Read after the times, as Prometheus does, and worded as it words them here.
+        let expr = try PrometheusParameters.expression(parameters["query"], name: "query", naming: false)
         let body = try await queries.range(
             expr, start: start, end: end, step: step, tier: try PrometheusParameters.tier(parameters),
             maxRollup: try PrometheusParameters.maxSourceResolution(parameters), limits: try limits(parameters)

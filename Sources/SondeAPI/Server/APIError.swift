@@ -32,7 +32,7 @@ public struct APIError: Error, Sendable {
     /// A query's failure: over a limit, out of time, or refused input.
     public static func query(_ error: SondeError) -> APIError {
         switch error.code {
-        case PromQLLimits.sampleLimitCode: APIError(status: .unprocessableContent, type: .execution, message: error.message)
+        case PromQLLimits.sampleLimitCode, PromQLLimits.executionCode: APIError(status: .unprocessableContent, type: .execution, message: error.message)
         case PromQLLimits.timeoutCode: APIError(status: .serviceUnavailable, type: .timeout, message: error.message)
         case .io, .corrupt: APIError(status: .unprocessableContent, type: .execution, message: error.description)
         default: APIError(status: .badRequest, type: .badData, message: error.description)

@@ -223,6 +223,12 @@ public struct PromQLLexer {
                 }
             }
         }
+        // `1.5m`, `2e3s`: a number followed by a unit lexes as a duration, as in Prometheus' lexer,
+        // whose parser then refuses it (`not a valid duration string: "1.5m"`).
+        if offset < source.count, "smhdwy".utf8.contains(source[offset]) {
+            while offset < source.count, MetricNames.isLabelNameContinuation(source[offset]) { offset += 1 }
+            return token(.duration, start)
+        }
         if offset < source.count, MetricNames.isLabelNameContinuation(source[offset]) || source[offset] == UInt8(ascii: ".") {
             throw error(at: offset, "unexpected \(describe(offset)) in number")
         }

@@ -79,6 +79,7 @@ public struct SeriesSelector: Sendable, Hashable, CustomStringConvertible {
                     throw lexer.error(at: nameToken.range.lowerBound, "empty label name")
                 }
             default:
+                if nameToken.kind == .endOfInput { throw lexer.error(at: nameToken.range.lowerBound, "unexpected end of input inside braces") }
                 throw lexer.error(at: nameToken.range.lowerBound, "unexpected \(nameToken.errorDescription), expected a label matcher")
             }
             let opToken = try lexer.next()

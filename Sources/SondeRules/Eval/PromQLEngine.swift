@@ -23,6 +23,17 @@ public struct PromQLEngine: Sendable {
     /// interval, one minute unless configured (promtool uses the test file's).
     public var defaultSubqueryStepMilliseconds: Int64 = 60_000
 
+    /// Runs an evaluation step: what it refuses as invalid is an execution error (the query
+    /// parsed and its bounds were fine), as Prometheus reports it.
+    static func execution<T>(_ step: () throws(SondeError) -> T) throws(SondeError) -> T {
+        do {
+            return try step()
+        } catch {
+            guard error.code == .invalidArgument else { throw error }
+            throw SondeError(PromQLLimits.executionCode, error.message)
+        }
+    }
+
     /// Prometheus' limit on the points of one range query series.
     public static let maximumRangePoints: Int64 = 11_000
 
@@ -34,7 +45,7 @@ public struct PromQLEngine: Sendable {
     /// The value of `expr` at `time` (milliseconds).
     public func instantQuery(_ expr: PromQLExpr, at time: Int64) throws(SondeError) -> PromQLValue {
         let evaluation = try PromQLEvaluation(engine: self, expr: expr, start: time, end: time, step: nil)
-        switch try evaluation.evaluate(expr, at: time) {
+        switch try Self.execution { () throws(SondeError) in try evaluation.evaluate(expr, at: time) } {
         case .scalar(let value): return .scalar(value)
         case .string(let text): return .string(text)
         case .vector(let samples): return .vector(samples)
@@ -68,7 +79,7 @@ public struct PromQLEngine: Sendable {
         var points = 0
         while time <= end {
             try limits?.checkDeadline()
-            switch try evaluation.evaluate(expr, at: time) {
+            switch try Self.execution({ () throws(SondeError) in try evaluation.evaluate(expr, at: time) }) {
             case .scalar(let value):
                 if result.isEmpty { result.append(PromQLSeries(labels: Labels([]))) }
                 result[0].timestamps.append(time)

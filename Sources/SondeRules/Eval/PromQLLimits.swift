@@ -19,6 +19,9 @@ public struct PromQLLimits: Sendable {
 
     public static let sampleLimitCode = SondeError.Code("querySampleLimit")
     public static let timeoutCode = SondeError.Code("queryTimeout")
+    /// What the evaluation itself refused (`invalid smoothing factor`, two series with one label
+    /// set, many-to-many matching): Prometheus' `execution` errors, as opposed to a refused query.
+    public static let executionCode = SondeError.Code("queryExecution")
 
     static let tooManySamples = SondeError(sampleLimitCode, "query processing would load too many samples into memory in query execution")
 

@@ -115,6 +115,7 @@ public struct PromQLParser {
         case .leftParen:
             _ = try lexer.next()
             let inner = try parseExpression(minimumPrecedence: 0)
+            if try lexer.peek().kind == .endOfInput { throw error(at: try lexer.peek(), "unclosed left parenthesis") }
             try expect(.rightParen, ", expected a binary operator or \")\"")
             return Parsed(expr: .parenthesized(inner.expr), start: start, depth: inner.depth + 1)
         case .leftBrace:
@@ -137,6 +138,8 @@ public struct PromQLParser {
                 return try parseCall()
             }
             return try parseSelector()
+        case .endOfInput:
+            throw error(at: token, "unexpected end of input")
         default:
             throw error(at: token, "unexpected \(token.errorDescription), expected an expression")
         }
@@ -166,6 +169,7 @@ public struct PromQLParser {
                         if step == 0 { throw error(at: stepToken, "duration must be greater than 0") }
                     }
                     let end = try lexer.next()
+                    if end.kind == .colon { throw error(at: end, "unexpected colon ':'") }
                     guard end.kind == .rightBracket else {
                         throw error(at: end, "unexpected \(end.errorDescription) in subquery selector, expected \"]\"")
                     }
@@ -184,6 +188,7 @@ public struct PromQLParser {
                 guard close.kind == .rightBracket else {
                     throw error(at: close, "unexpected \(close.errorDescription), expected \"]\"")
                 }
+                if range == 0 { throw error(at: rangeToken, "duration must be greater than 0") }
                 result.expr = .matrixSelector(vector, rangeMilliseconds: range)
             } else if Self.isKeyword(token, "offset") {
                 _ = try lexer.next()
@@ -197,7 +202,7 @@ public struct PromQLParser {
                 default:
                     break
                 }
-                let offset = sign * (try parseDuration())
+                let offset = sign * (try parseDuration(expected: " in offset, expected duration"))
                 let alreadySet = error(at: result.start, "offset may not be set multiple times")
                 switch result.expr {
                 case .vectorSelector(var vector):
@@ -315,7 +320,7 @@ public struct PromQLParser {
     private mutating func parseAggregation(_ op: PromQLAggregationOperator) throws(ParseError) -> Parsed {
         let nameToken = try lexer.next()
         var grouping = try parseAggregationGrouping()
-        let arguments = try parseArguments()
+        let arguments = try parseArguments(context: " in aggregation")
         if grouping == nil {
             grouping = try parseAggregationGrouping()
         }
@@ -348,8 +353,10 @@ public struct PromQLParser {
     }
 
     /// `( expr, expr, … )`; unlike label lists, a trailing comma is an error here, as in Prometheus.
-    private mutating func parseArguments() throws(ParseError) -> [Parsed] {
-        try expect(.leftParen, ", expected \"(\"")
+    /// `context` names what the arguments belong to in the error for a missing `(`, as Prometheus'
+    /// `unexpected identifier "x" in aggregation`.
+    private mutating func parseArguments(context: String = ", expected \"(\"") throws(ParseError) -> [Parsed] {
+        try expect(.leftParen, context)
         var arguments: [Parsed] = []
         if try lexer.peek().kind == .rightParen {
             _ = try lexer.next()
@@ -365,6 +372,8 @@ public struct PromQLParser {
                 if try lexer.peek().kind == .rightParen {
                     throw error(at: separator, "trailing commas not allowed in function call args")
                 }
+            case .endOfInput:
+                throw error(at: separator, "unclosed left parenthesis")
             default:
                 throw error(at: separator, "unexpected \(separator.errorDescription), expected \",\" or \")\"")
             }
@@ -493,16 +502,16 @@ public struct PromQLParser {
     }
 
     /// A duration token such as `5m` or `1h30m`, in milliseconds.
-    private mutating func parseDuration() throws(ParseError) -> Int64 {
+    private mutating func parseDuration(expected: String = ", expected a duration like 5m or 1h30m") throws(ParseError) -> Int64 {
         let token = try lexer.next()
         guard token.kind == .duration else {
-            throw error(at: token, "unexpected \(token.errorDescription), expected a duration like 5m or 1h30m")
+            throw error(at: token, "unexpected \(token.errorDescription)\(expected)")
         }
         do {
             return try DurationParser.parse(token.text)
         } catch {
-            // The duration parser counts columns within the token; move them to the source.
-            throw lexer.error(at: token.range.lowerBound + error.column - 1, error.message)
+            // Prometheus' words, at the token (`5m5m`, units out of order or repeated).
+            throw self.error(at: token, "not a valid duration string: \"\(token.text)\"")
         }
     }
 
