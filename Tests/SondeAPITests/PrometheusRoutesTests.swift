@@ -53,6 +53,19 @@ import Testing
         }
     }
 
+    @Test func refusalsInPrometheusWordsAndTypes() async throws {
+        let api = try api()
+        let parse = try await api.get("/api/v1/query?query=sum(node_load1&time=1800000000")
+        #expect(parse.status == 400)
+        #expect(parse.body == #"{"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:15: parse error: unclosed left parenthesis"}"#)
+        let rangeParse = try await api.get("/api/v1/query_range?query=sum(node_load1&start=1799999960&end=1800000000&step=20")
+        #expect(rangeParse.body == #"{"status":"error","errorType":"bad_data","error":"1:15: parse error: unclosed left parenthesis"}"#)
+        // The query parsed; its evaluation refused it: Prometheus' execution error, 422.
+        let execution = try await api.get("/api/v1/query?query=holt_winters(node_load1%5B5m%5D,2,0.5)&time=1800000000")
+        #expect(execution.status == 422)
+        #expect(execution.body == #"{"status":"error","errorType":"execution","error":"invalid smoothing factor. Expected: 0 < sf < 1, got: 2.000000"}"#)
+    }
+
     @Test func hostileRegularExpressionIsRefusedWithAReason() async throws {
         let api = try api()
         let answer = try await api.get("/api/v1/series?match[]=node_load1%7Binstance%3D~%22(a%7Ca)*%22%7D")
