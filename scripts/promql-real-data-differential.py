@@ -97,7 +97,12 @@ REFUSED = [
     'sum by (job) node_load1', 'node_load1 @ foo', 'rate(node_load1[5m:1m:1m])', '1 +', 'topk(node_load1)',
     'node_load1 and 1', 'label_replace(node_load1, "1a", "", "", "")', 'nosuchfunction(node_load1)', 'node_load1[5m] + 1',
     'rate(node_load1[0s])', 'node_load1 offset 5m offset 1m', 'count_values(1, node_load1)', 'holt_winters(node_load1[5m], 2, 0.5)',
-    '{}', '{job=~".*"}', 'node_load1[5m] @ end() offset 1m @ 0',
+    '{}', '{job=~".*"}', 'node_load1[5m] @ end() offset 1m @ 0',    'sum(node_load1) by', 'node_load1{job=}', 'node_load1{job="a"', 'rate(node_load1[5m]', 'node_load1[5m', 'node_load1[]', 'node_load1[5]',
+    'node_load1 offset', 'node_load1 == bool', 'rate(node_load1[5m], 1)', 'round()', 'quantile(0.5)', 'node_load1 > on', '"unterminated',
+    "'a' + 1", 'node_load1 @ start', '(node_load1)[5m]', 'sum without (a b) (node_load1)', 'label_join(node_load1)',
+    'node_load1 + on(instance) node_load5[5m]', 'abs(1)', 'vector("a")', 'time(1)', 'histogram_quantile(0.9)', 'node_load1 offset 5m[5m]',
+    'max_over_time(node_load1)', 'sum(node_load1) keep_common', '1 and 2', 'node_load1 unless 1', 'scalar(node_load1[5m])', '0x', '1e', '.',
+    'node_load1 @ 1 @ 2', 'count_values("a b", node_load1)',
 ]
 
 # Times at the ends of int64 milliseconds, where Go's arithmetic wraps around: empty answers, the

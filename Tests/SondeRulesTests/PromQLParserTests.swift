@@ -246,7 +246,7 @@ func canonical(_ text: String) throws -> String {
         #expect(parseError("topk(x, y)") == "1:6: expected type scalar in aggregation parameter, got instant vector")
         #expect(parseError("topk(x)") == "1:1: wrong number of arguments for aggregate expression provided, expected 2, got 1")
         #expect(parseError("sum(1, x)") == "1:1: wrong number of arguments for aggregate expression provided, expected 1, got 2")
-        #expect(parseError("sum by (job) (x) by (a)") == #"1:18: unexpected identifier "by", expected a binary operator or end of input"#)
+        #expect(parseError("sum by (job) (x) by (a)") == #"1:18: unexpected identifier "by""#)
         #expect(parseError("sum()") == "1:1: no arguments for aggregate expression provided")
         #expect(parseError("sum by (1) (x)") == #"1:9: unexpected number "1" in grouping opts, expected label"#)
         #expect(parseError("sum by (a b) (x)") == #"1:11: unexpected identifier "b" in grouping opts, expected "," or ")""#)
@@ -309,8 +309,8 @@ func canonical(_ text: String) throws -> String {
     @Test func selectorErrors() {
         #expect(parseError(#"foo{job="a",code!="2",)"#) == #"1:23: unexpected ")", expected a label matcher"#)
         #expect(parseError(#"{job=~".*"}"#) == "1:1: vector selector must contain at least one non-empty matcher")
-        #expect(parseError("x[5]") == #"1:3: unexpected number "5", expected a duration like 5m or 1h30m"#)
-        #expect(parseError("x[5m") == #"1:5: unexpected end of input, expected "]""#)
+        #expect(parseError("x[5]") == "1:3: missing unit character in duration")
+        #expect(parseError("x[5m") == "1:5: unclosed left bracket")
         #expect(parseError("x[1m5h]") == #"1:3: not a valid duration string: "1m5h""#)
     }
 
@@ -363,11 +363,11 @@ func canonical(_ text: String) throws -> String {
         #expect(parseError("x[1m:1m:1m]") == "1:8: unexpected colon ':'")
         #expect(parseError("x[0s]") == "1:3: duration must be greater than 0")
         #expect(parseError("x[1.5m]") == #"1:3: not a valid duration string: "1.5m""#)
-        #expect(parseError("a b") == #"1:3: unexpected identifier "b", expected a binary operator or end of input"#)
+        #expect(parseError("a b") == #"1:3: unexpected identifier "b""#)
         #expect(parseError("rate(x[5m] y)") == #"1:12: unexpected identifier "y", expected "," or ")""#)
         #expect(parseError("a + * b") == #"1:5: unexpected "*", expected an expression"#)
         #expect(parseError("a + on b") == #"1:8: unexpected identifier "b" in grouping opts, expected "(""#)
-        #expect(parseError("0x") == #"1:3: unexpected end of input, expected hexadecimal digits after "0x""#)
+        #expect(parseError("0x") == #"1:1: error parsing number: strconv.ParseFloat: parsing "0x": invalid syntax"#)
         #expect(parseError("0x1FFFFFFFFFFFFFFFF") == #"1:1: number "0x1FFFFFFFFFFFFFFFF" is too large"#)
     }
 }

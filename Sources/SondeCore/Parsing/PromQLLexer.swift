@@ -154,6 +154,10 @@ public struct PromQLLexer {
             offset = start
             return try lexNumberOrDuration()
         }
+        // Prometheus' words for a printable character (`unexpected character: '.'`).
+        if (0x21...0x7e).contains(byte), byte != UInt8(ascii: "'") {
+            throw error(at: start, "unexpected character: '\(Character(Unicode.Scalar(byte)))'")
+        }
         throw error(at: start, "unexpected character \(describe(start))")
     }
 
@@ -191,7 +195,7 @@ public struct PromQLLexer {
         if source[offset] == UInt8(ascii: "0"), offset + 1 < source.count, source[offset + 1] | 0x20 == UInt8(ascii: "x") {
             offset += 2
             if digits(isHex) == 0 {
-                throw error(at: offset, "unexpected \(describe(offset)), expected hexadecimal digits after \"0x\"")
+                throw error(at: start, "error parsing number: strconv.ParseFloat: parsing \(ByteText.quote(Array(source[start..<offset]))): invalid syntax")
             }
         } else {
             let integerDigits = digits(ByteText.isDigit)
@@ -219,7 +223,7 @@ public struct PromQLLexer {
                     offset += 1
                 }
                 if digits(ByteText.isDigit) == 0 {
-                    throw error(at: offset, "unexpected \(describe(offset)), expected exponent digits")
+                    throw error(at: start, "error parsing number: strconv.ParseFloat: parsing \(ByteText.quote(Array(source[start..<offset]))): invalid syntax")
                 }
             }
         }
@@ -302,7 +306,7 @@ public enum PromQLStringLiteral {
         var value: [UInt8] = []
         while true {
             guard index < bytes.count else {
-                return .failure(Failure(offset: start, message: "unterminated string, expected a closing \(quoteName)"))
+                return .failure(Failure(offset: start, message: "unterminated quoted string"))
             }
             let byte = bytes[index]
             if byte == quote {
@@ -325,7 +329,7 @@ public enum PromQLStringLiteral {
             let escapeStart = index
             index += 1
             guard index < bytes.count else {
-                return .failure(Failure(offset: start, message: "unterminated string, expected a closing \(quoteName)"))
+                return .failure(Failure(offset: start, message: "unterminated quoted string"))
             }
             let escape = bytes[index]
             index += 1

@@ -96,7 +96,7 @@ public struct SeriesSelector: Sendable, Hashable, CustomStringConvertible {
             }
             let valueToken = try lexer.next()
             guard valueToken.kind == .string, let value = valueToken.stringValue else {
-                throw lexer.error(at: valueToken.range.lowerBound, "unexpected \(valueToken.errorDescription), expected a quoted label value")
+                throw lexer.error(at: valueToken.range.lowerBound, "unexpected \(valueToken.errorDescription) in label matching, expected string")
             }
             if name == Labels.metricNameLabel, let existing = metricName {
                 throw lexer.error(
@@ -125,6 +125,7 @@ public struct SeriesSelector: Sendable, Hashable, CustomStringConvertible {
             }
             return false
         default:
+            if separator.kind == .endOfInput { throw lexer.error(at: separator.range.lowerBound, "unexpected end of input inside braces") }
             throw lexer.error(at: separator.range.lowerBound, "unexpected \(separator.errorDescription), expected \",\" or \"}\"")
         }
     }

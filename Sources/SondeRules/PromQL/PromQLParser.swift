@@ -43,7 +43,11 @@ public struct PromQLParser {
         let parsed = try parser.parseExpression(minimumPrecedence: 0)
         let end = try parser.lexer.next()
         guard end.kind == .endOfInput else {
-            throw parser.error(at: end, "unexpected \(end.errorDescription), expected a binary operator or end of input")
+            // Prometheus names a stray word or literal and nothing more (`unexpected identifier "x"`).
+            switch end.kind {
+            case .identifier, .number, .string, .duration: throw parser.error(at: end, "unexpected \(end.errorDescription)")
+            default: throw parser.error(at: end, "unexpected \(end.errorDescription), expected a binary operator or end of input")
+            }
         }
         return parsed.expr
     }
@@ -155,8 +159,10 @@ public struct PromQLParser {
             if token.kind == .leftBracket {
                 _ = try lexer.next()
                 let rangeToken = try lexer.peek()
+                if rangeToken.kind == .number || rangeToken.kind == .rightBracket { throw error(at: rangeToken, "missing unit character in duration") }
                 let range = try parseDuration()
                 let close = try lexer.next()
+                if close.kind == .endOfInput { throw error(at: close, "unclosed left bracket") }
                 if close.kind == .colon {
                     if range == 0 { throw error(at: rangeToken, "duration must be greater than 0") }
                     var step: Int64 = 0
