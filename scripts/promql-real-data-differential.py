@@ -102,7 +102,7 @@ REFUSED = [
     "'a' + 1", 'node_load1 @ start', '(node_load1)[5m]', 'sum without (a b) (node_load1)', 'label_join(node_load1)',
     'node_load1 + on(instance) node_load5[5m]', 'abs(1)', 'vector("a")', 'time(1)', 'histogram_quantile(0.9)', 'node_load1 offset 5m[5m]',
     'max_over_time(node_load1)', 'sum(node_load1) keep_common', '1 and 2', 'node_load1 unless 1', 'scalar(node_load1[5m])', '0x', '1e', '.',
-    'node_load1 @ 1 @ 2', 'count_values("a b", node_load1)',
+    'node_load1 @ 1 @ 2', 'count_values("a b", node_load1)', 'sum(,)', 'node_load1{job~"a"}', 'node_load1{=~"a"}',
 ]
 
 # Times at the ends of int64 milliseconds, where Go's arithmetic wraps around: empty answers, the

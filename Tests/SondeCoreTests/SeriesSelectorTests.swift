@@ -54,8 +54,8 @@ import Testing
 
     @Test(arguments: [
         (#"up{job="a")"#, 11, "unexpected \")\", expected \",\" or \"}\""),
-        (#"up{job="api", ) }"#, 15, "unexpected \")\", expected a label matcher"),
-        (#"http_requests{a="x",)"#, 21, "unexpected \")\", expected a label matcher"),
+        (#"up{job="api", ) }"#, 15, "unexpected \")\" in label matching, expected identifier or \"}\""),
+        (#"http_requests{a="x",)"#, 21, "unexpected \")\" in label matching, expected identifier or \"}\""),
         ("", 1, "unexpected end of input, expected a metric name or \"{\""),
         ("{}", 1, "vector selector must contain at least one non-empty matcher"),
         (#"{job=~".*"}"#, 1, "vector selector must contain at least one non-empty matcher"),
@@ -104,7 +104,7 @@ import Testing
     }
 
     @Test func multiLineErrorsCountLines() {
-        #expect(throws: ParseError(file: "rules.yml", line: 3, column: 3, message: "unexpected \")\", expected a label matcher")) {
+        #expect(throws: ParseError(file: "rules.yml", line: 3, column: 3, message: "unexpected \")\" in label matching, expected identifier or \"}\"")) {
             try SeriesSelector.parse("up{\n  job=\"a\",\n  )}", fileName: "rules.yml")
         }
     }

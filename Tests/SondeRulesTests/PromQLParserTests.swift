@@ -307,7 +307,7 @@ func canonical(_ text: String) throws -> String {
 
 @Suite struct PromQLParserSyntaxErrorTests {
     @Test func selectorErrors() {
-        #expect(parseError(#"foo{job="a",code!="2",)"#) == #"1:23: unexpected ")", expected a label matcher"#)
+        #expect(parseError(#"foo{job="a",code!="2",)"#) == #"1:23: unexpected ")" in label matching, expected identifier or "}""#)
         #expect(parseError(#"{job=~".*"}"#) == "1:1: vector selector must contain at least one non-empty matcher")
         #expect(parseError("x[5]") == "1:3: missing unit character in duration")
         #expect(parseError("x[5m") == "1:5: unclosed left bracket")
@@ -363,6 +363,10 @@ func canonical(_ text: String) throws -> String {
         #expect(parseError("x[1m:1m:1m]") == "1:8: unexpected colon ':'")
         #expect(parseError("x[0s]") == "1:3: duration must be greater than 0")
         #expect(parseError("x[1.5m]") == #"1:3: not a valid duration string: "1.5m""#)
+        #expect(parseError("sum(,)") == #"1:5: unexpected "," in aggregation"#)
+        #expect(parseError(#"x{job~"a"}"#) == "1:6: unexpected character inside braces: '~'")
+        #expect(parseError(#"x{job="{"} ~"#) == "1:12: unexpected character: '~'")
+        #expect(parseError(#"x{=~"a"}"#) == #"1:3: unexpected <op:=~> in label matching, expected identifier or "}""#)
         #expect(parseError("a b") == #"1:3: unexpected identifier "b""#)
         #expect(parseError("rate(x[5m] y)") == #"1:12: unexpected identifier "y", expected "," or ")""#)
         #expect(parseError("a + * b") == #"1:5: unexpected "*", expected an expression"#)

@@ -154,11 +154,37 @@ public struct PromQLLexer {
             offset = start
             return try lexNumberOrDuration()
         }
-        // Prometheus' words for a printable character (`unexpected character: '.'`).
+        // Prometheus' words for a printable character (`unexpected character: '.'`, or
+        // `unexpected character inside braces: '~'` within a selector's braces).
         if (0x21...0x7e).contains(byte), byte != UInt8(ascii: "'") {
-            throw error(at: start, "unexpected character: '\(Character(Unicode.Scalar(byte)))'")
+            let place = isInsideBraces(start) ? " inside braces" : ""
+            throw error(at: start, "unexpected character\(place): '\(Character(Unicode.Scalar(byte)))'")
         }
         throw error(at: start, "unexpected character \(describe(start))")
+    }
+
+    /// Whether `offset` lies after a `{` not yet closed, strings skipped: only asked when an
+    /// error is about to be reported, so the scan costs nothing on good input.
+    private func isInsideBraces(_ offset: Int) -> Bool {
+        var depth = 0
+        var index = 0
+        while index < offset {
+            let byte = source[index]
+            switch byte {
+            case UInt8(ascii: "{"): depth += 1
+            case UInt8(ascii: "}"): depth = max(depth - 1, 0)
+            case UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "`"):
+                // Skip to the closing quote; backslash escapes it in "…" and '…' only.
+                index += 1
+                while index < offset, source[index] != byte {
+                    if byte != UInt8(ascii: "`"), source[index] == UInt8(ascii: "\\") { index += 1 }
+                    index += 1
+                }
+            default: break
+            }
+            index += 1
+        }
+        return depth > 0
     }
 
     func describe(_ at: Int) -> String {

@@ -80,7 +80,10 @@ public struct SeriesSelector: Sendable, Hashable, CustomStringConvertible {
                 }
             default:
                 if nameToken.kind == .endOfInput { throw lexer.error(at: nameToken.range.lowerBound, "unexpected end of input inside braces") }
-                throw lexer.error(at: nameToken.range.lowerBound, "unexpected \(nameToken.errorDescription), expected a label matcher")
+                // Prometheus' words; its lexer names the matcher operators `<op:=~>`.
+                let operators: [PromQLToken.Kind] = [.assign, .notEqual, .regexMatch, .regexNoMatch]
+                let found = operators.contains(nameToken.kind) ? "<op:\(nameToken.text)>" : nameToken.errorDescription
+                throw lexer.error(at: nameToken.range.lowerBound, "unexpected \(found) in label matching, expected identifier or \"}\"")
             }
             let opToken = try lexer.next()
             let op: LabelMatcher.Operator

@@ -326,7 +326,7 @@ public struct PromQLParser {
     private mutating func parseAggregation(_ op: PromQLAggregationOperator) throws(ParseError) -> Parsed {
         let nameToken = try lexer.next()
         var grouping = try parseAggregationGrouping()
-        let arguments = try parseArguments(context: " in aggregation")
+        let arguments = try parseArguments(inAggregation: true)
         if grouping == nil {
             grouping = try parseAggregationGrouping()
         }
@@ -359,16 +359,17 @@ public struct PromQLParser {
     }
 
     /// `( expr, expr, … )`; unlike label lists, a trailing comma is an error here, as in Prometheus.
-    /// `context` names what the arguments belong to in the error for a missing `(`, as Prometheus'
-    /// `unexpected identifier "x" in aggregation`.
-    private mutating func parseArguments(context: String = ", expected \"(\"") throws(ParseError) -> [Parsed] {
-        try expect(.leftParen, context)
+    /// An aggregation's errors say so, as Prometheus' `unexpected identifier "x" in aggregation`.
+    private mutating func parseArguments(inAggregation: Bool = false) throws(ParseError) -> [Parsed] {
+        try expect(.leftParen, inAggregation ? " in aggregation" : ", expected \"(\"")
         var arguments: [Parsed] = []
         if try lexer.peek().kind == .rightParen {
             _ = try lexer.next()
             return arguments
         }
         while true {
+            let first = try lexer.peek()
+            if inAggregation, first.kind == .comma { throw error(at: first, "unexpected \",\" in aggregation") }
             arguments.append(try parseExpression(minimumPrecedence: 0))
             let separator = try lexer.next()
             switch separator.kind {
