@@ -53,15 +53,21 @@ enum GoTime {
         days -= 365 * cycles
         let civilYear = Int64(bitPattern: year) &+ absoluteZeroYear
         let dayOfYear = Int(days)
-        var (month, day) = (0, dayOfYear)
-        if isLeap(civilYear) && day >= 31 + 29 - 1 {
-            if day == 31 + 29 - 1 {
-                return Fields(year: civilYear, month: 2, day: 29, dayOfYear: dayOfYear, hour: hour(absolute), minute: minute(absolute), weekday: weekday)
-            }
+        let (month, day) = monthAndDay(dayOfYear: dayOfYear, leap: isLeap(civilYear))
+        return Fields(
+            year: civilYear, month: month, day: day, dayOfYear: dayOfYear,
+            hour: Int(absolute % secondsPerDay) / 3600, minute: Int(absolute % 3600) / 60, weekday: weekday)
+    }
+
+    /// The month (1–12) and day of a day of the year counted from 0, as the end of Go's absDate.
+    static func monthAndDay(dayOfYear: Int, leap: Bool) -> (month: Int, day: Int) {
+        var day = dayOfYear
+        if leap && day >= 31 + 29 - 1 {
+            if day == 31 + 29 - 1 { return (2, 29) }
             day -= 1  // after the leap day: as if it were not there
         }
         // A month of 31 days at first guess; the guess may be one month short.
-        month = day / 31
+        var month = day / 31
         let end = daysBefore[month + 1]
         let begin: Int
         if day >= end {
@@ -70,11 +76,8 @@ enum GoTime {
         } else {
             begin = daysBefore[month]
         }
-        return Fields(year: civilYear, month: month + 1, day: day - begin + 1, dayOfYear: dayOfYear, hour: hour(absolute), minute: minute(absolute), weekday: weekday)
+        return (month + 1, day - begin + 1)
     }
-
-    static func hour(_ absolute: UInt64) -> Int { Int(absolute % secondsPerDay) / 3600 }
-    static func minute(_ absolute: UInt64) -> Int { Int(absolute % 3600) / 60 }
 
     static func isLeap(_ year: Int64) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
 

@@ -23,17 +23,6 @@ public struct PromQLEngine: Sendable {
     /// interval, one minute unless configured (promtool uses the test file's).
     public var defaultSubqueryStepMilliseconds: Int64 = 60_000
 
-    /// Runs an evaluation step: what it refuses as invalid is an execution error (the query
-    /// parsed and its bounds were fine), as Prometheus reports it.
-    static func execution<T>(_ step: () throws(SondeError) -> T) throws(SondeError) -> T {
-        do {
-            return try step()
-        } catch {
-            guard error.code == .invalidArgument else { throw error }
-            throw SondeError(PromQLLimits.executionCode, error.message)
-        }
-    }
-
     /// Prometheus' limit on the points of one range query series.
     public static let maximumRangePoints: Int64 = 11_000
 
@@ -45,7 +34,7 @@ public struct PromQLEngine: Sendable {
     /// The value of `expr` at `time` (milliseconds).
     public func instantQuery(_ expr: PromQLExpr, at time: Int64) throws(SondeError) -> PromQLValue {
         let evaluation = try PromQLEvaluation(engine: self, expr: expr, start: time, end: time, step: nil)
-        switch try Self.execution { () throws(SondeError) in try evaluation.evaluate(expr, at: time) } {
+        switch try evaluation.evaluateQuery(expr, at: time) {
         case .scalar(let value): return .scalar(value)
         case .string(let text): return .string(text)
         case .vector(let samples): return .vector(samples)
@@ -79,7 +68,7 @@ public struct PromQLEngine: Sendable {
         var points = 0
         while time <= end {
             try limits?.checkDeadline()
-            switch try Self.execution({ () throws(SondeError) in try evaluation.evaluate(expr, at: time) }) {
+            switch try evaluation.evaluateQuery(expr, at: time) {
             case .scalar(let value):
                 if result.isEmpty { result.append(PromQLSeries(labels: Labels([]))) }
                 result[0].timestamps.append(time)
@@ -274,6 +263,17 @@ final class PromQLEvaluation {
         }
     }
 
+    /// The whole query at `time`: what the evaluation refuses as invalid is an execution error
+    /// (the query parsed and its bounds were fine), as Prometheus reports it.
+    func evaluateQuery(_ expr: PromQLExpr, at time: Int64) throws(SondeError) -> Value {
+        do {
+            return try evaluate(expr, at: time)
+        } catch {
+            guard error.code == .invalidArgument else { throw error }
+            throw SondeError(PromQLLimits.executionCode, error.message)
+        }
+    }
+
     func evaluate(_ expr: PromQLExpr, at time: Int64) throws(SondeError) -> Value {
         switch expr {
         case .number(let number): return .scalar(number.value)
@@ -305,10 +305,9 @@ final class PromQLEvaluation {
     /// staleness marker.
     private func instantSamples(_ selector: PromQLVectorSelector, at time: Int64) -> [PromQLSample] {
         let reference = reference(selector.at, time) &- selector.offsetMilliseconds
-        let key = selector.selector.description
-        let loadedSeries = loaded[key] ?? []
-        let cursorKey = "instant \(selector.offsetMilliseconds)\(selector.at == nil ? "" : "@") " + key
-        var cursors = windowCursors.removeValue(forKey: cursorKey) ?? [Int](repeating: 0, count: loadedSeries.count)
+        let loadedSeries = loaded[selector.selector.description] ?? []
+        let cursorKey = Self.cursorKey(selector, use: "instant")
+        var cursors = takeCursors(cursorKey, slots: loadedSeries.count)
         defer { windowCursors[cursorKey] = cursors }
         var samples: [PromQLSample] = []
         samples.reserveCapacity(loadedSeries.count)
@@ -329,11 +328,10 @@ final class PromQLEvaluation {
     private func windows(_ selector: PromQLVectorSelector, range: Int64, at time: Int64) -> [Window] {
         let end = reference(selector.at, time) &- selector.offsetMilliseconds
         let start = end &- range
-        let key = selector.selector.description
-        let loadedSeries = loaded[key] ?? []
+        let loadedSeries = loaded[selector.selector.description] ?? []
         // Where this selector's windows began and ended at the step before, per series.
-        let cursorKey = "\(range) \(selector.offsetMilliseconds)\(selector.at == nil ? "" : "@") " + key
-        var cursors = windowCursors.removeValue(forKey: cursorKey) ?? [Int](repeating: 0, count: 2 * loadedSeries.count)
+        let cursorKey = Self.cursorKey(selector, use: "\(range)")
+        var cursors = takeCursors(cursorKey, slots: 2 * loadedSeries.count)
         defer { windowCursors[cursorKey] = cursors }
         var result: [Window] = []
         result.reserveCapacity(loadedSeries.count)
@@ -360,6 +358,17 @@ final class PromQLEvaluation {
             }
         }
         return result
+    }
+
+    /// The search starts a selector's last step left under `key`, or zeros at the first step;
+    /// taken out so that the step updates them in place, and put back by the caller.
+    private func takeCursors(_ key: String, slots: Int) -> [Int] {
+        windowCursors.removeValue(forKey: key) ?? [Int](repeating: 0, count: slots)
+    }
+
+    /// `use` tells an instant selector from each range over it.
+    private static func cursorKey(_ selector: PromQLVectorSelector, use: String) -> String {
+        "\(use) \(selector.offsetMilliseconds)\(selector.at == nil ? "" : "@") " + selector.selector.description
     }
 
     /// A subquery's range vector at `time`: its inner expression at every multiple of its step in
